@@ -1,0 +1,3 @@
+from trafficking_ref.cli.app import run
+
+run()

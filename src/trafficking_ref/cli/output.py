@@ -1,0 +1,68 @@
+"""Terminal output: data printed literally, plain when piped, NO_COLOR respected."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from trafficking_ref.core.text import printable
+
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+_out: Console | None = None
+_err: Console | None = None
+
+
+def out() -> Console:
+    global _out
+    if _out is None:
+        # No markup, no emoji codes and no highlighting: data text is printed exactly as written.
+        _out = Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
+    return _out
+
+
+def err() -> Console:
+    global _err
+    if _err is None:
+        _err = Console(stderr=True, highlight=False, markup=False, emoji=False)
+    return _err
+
+
+def is_plain() -> bool:
+    return not out().is_terminal
+
+
+def style(text: str, style_name: str) -> Text:
+    """A piece of text with a style that is dropped when the output is plain."""
+    return Text(text, style="" if is_plain() else style_name)
+
+
+def line(*parts: str | Text) -> None:
+    text = Text()
+    for part in parts:
+        text.append(part if isinstance(part, Text) else Text(part))
+    out().print(text, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def fail(message: str, code: int = EXIT_DATA, hint: str | None = None) -> NoReturn:
+    """One clear line on stderr (and an optional hint), then exit with ``code``."""
+    err().print(Text(f"trafficking-ref: error: {printable(message)}"), soft_wrap=True)
+    if hint:
+        err().print(Text(f"  {printable(hint)}"), soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    err().print(Text(f"trafficking-ref: warning: {printable(message)}"), soft_wrap=True)

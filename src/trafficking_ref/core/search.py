@@ -1,0 +1,256 @@
+"""Full-text search over the knowledge base, in the officer's own words.
+
+SQLite FTS5 (standard library) with the porter stemmer, accents folded, bm25 weighted by field
+(title above aliases above description), and a re-ranking that prefers entries matching more of
+the query's distinct ideas. Synonym groups from the knowledge base are expanded at query time.
+User text never reaches FTS5 syntax: it is split into word tokens and each token is quoted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from trafficking_ref.core.kb import KnowledgeBase, entry_to_dict
+from trafficking_ref.core.text import fold
+
+MAX_TOKENS = 24
+HIGHLIGHT_START = "\x02"
+HIGHLIGHT_END = "\x03"
+KINDS = ("indicator", "risk-factor", "guidance", "referral")
+
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by did do does doesn't don't for from had has have he her
+    him his i i'm if in into is it its just me my of on or our she so than that the their them
+    then there they this to too very was we were what when where which who will with won't would
+    you your yours about also can could get got really seems seem""".split()
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_WEIGHTS = (4.0, 10.0, 6.0, 1.0)  # id, title, aliases, body
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    setting: str | None = None
+    type: str | None = None
+    audience: str | None = None
+    strength: str | None = None
+
+    def active(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str
+    title: str
+    score: float
+    snippet: str
+    entry: dict[str, Any]
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    query: str
+    corrected: str | None = None  # the query actually run, when typos were corrected
+    suggestions: list[str] = field(default_factory=list)
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def build_index(conn: sqlite3.Connection, kb: KnowledgeBase) -> None:
+    """Create the search tables in ``conn`` from the knowledge base."""
+    conn.executescript(
+        """
+        CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, title TEXT,
+            strength TEXT, settings TEXT, types TEXT, audience TEXT, body TEXT);
+        CREATE VIRTUAL TABLE fts USING fts5(ident, title, aliases, body,
+            tokenize = 'porter unicode61 remove_diacritics 2');
+        CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE synonyms (term TEXT, grp TEXT);
+        CREATE INDEX synonyms_term ON synonyms (term);
+        """
+    )
+    rows = []
+    fts_rows = []
+    words: set[str] = set()
+    entries: list[Any] = [
+        *kb.indicators.values(), *kb.risk_factors.values(), *kb.guidance.values(),
+        *kb.referrals.values(),
+    ]
+    for rowid, e in enumerate(entries, start=1):
+        data = entry_to_dict(e, with_origin=True)
+        title = getattr(e, "title", None) or getattr(e, "name", "")
+        aliases = " ; ".join(getattr(e, "aliases", ()))
+        parts = [getattr(e, "description", "") or getattr(e, "summary", "")]
+        for name in ("ask", "cautions", "do", "dont"):
+            parts.extend(getattr(e, name, ()))
+        if e.kind == "referral":
+            parts.append(" ".join(s.replace("-", " ") for s in e.situations))
+        body = " ".join(p for p in parts if p)
+        ident = e.id.replace("-", " ")
+        rows.append((
+            rowid, e.id, e.kind, title, getattr(e, "strength", None),
+            " ".join(getattr(e, "settings", ())), " ".join(getattr(e, "types", ())),
+            getattr(e, "audience", None), json.dumps(data, ensure_ascii=False),
+        ))
+        fts_rows.append((rowid, ident, title, aliases, body))
+        words.update(_words(f"{title} {aliases} {body}"))
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany(
+        "INSERT INTO fts (rowid, ident, title, aliases, body) VALUES (?, ?, ?, ?, ?)", fts_rows
+    )
+    conn.executemany("INSERT INTO words VALUES (?)", [(w,) for w in sorted(words) if len(w) > 2])
+    conn.executemany(
+        "INSERT INTO synonyms VALUES (?, ?)",
+        [(" ".join(_words(term)), group.id) for group in kb.synonyms.values()
+         for term in group.terms if _words(term)],
+    )
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _phrase(words: list[str], prefix: bool) -> str:
+    text = _quote(" ".join(words))
+    return f"{text}*" if prefix and len(words) == 1 and len(words[0]) >= 4 else text
+
+
+def _concepts(conn: sqlite3.Connection, tokens: list[str]) -> list[list[list[str]]]:
+    """Group the query into concepts: each a list of alternative phrasings (word lists)."""
+    groups: dict[str, list[str]] = {}
+    for term, grp in conn.execute("SELECT term, grp FROM synonyms"):
+        groups.setdefault(grp, []).append(term)
+    term_groups: dict[str, list[str]] = {}
+    for grp, terms in groups.items():
+        for term in terms:
+            term_groups.setdefault(term, []).append(grp)
+    concepts: list[list[list[str]]] = []
+    i = 0
+    while i < len(tokens):
+        matched = False
+        for size in (3, 2, 1):  # longest synonym phrase first ("eye contact")
+            if i + size > len(tokens):
+                continue
+            phrase = " ".join(tokens[i : i + size])
+            if phrase in term_groups:
+                alternatives = {phrase}
+                for grp in term_groups[phrase]:
+                    alternatives.update(groups[grp])
+                concepts.append([a.split() for a in sorted(alternatives)])
+                i += size
+                matched = True
+                break
+        if not matched:
+            if tokens[i] not in STOP_WORDS or len(tokens) == 1:
+                concepts.append([[tokens[i]]])
+            i += 1
+    if not concepts:  # only stop words: search them anyway rather than nothing
+        concepts = [[[t]] for t in tokens[:MAX_TOKENS]]
+    return concepts[:MAX_TOKENS]
+
+
+def _concept_query(alternatives: list[list[str]]) -> str:
+    return " OR ".join(_phrase(words, prefix=True) for words in alternatives)
+
+
+def _where(filters: Filters) -> tuple[str, list[str]]:
+    clauses, params = [], []
+    if filters.kind:
+        clauses.append("d.kind = ?")
+        params.append(filters.kind)
+    if filters.setting:
+        clauses.append("(' ' || d.settings || ' ' LIKE ? OR ' ' || d.settings || ' ' LIKE '% any %')")
+        params.append(f"% {filters.setting} %")
+    if filters.type:
+        clauses.append("' ' || d.types || ' ' LIKE ?")
+        params.append(f"% {filters.type} %")
+    if filters.audience:
+        clauses.append("d.audience IN (?, 'any')")
+        params.append(filters.audience)
+    if filters.strength:
+        clauses.append("d.strength = ?")
+        params.append(filters.strength)
+    return (" AND " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: int) -> list[Hit]:
+    concepts = _concepts(conn, tokens)
+    where, params = _where(filters)
+    full = " OR ".join(f"({_concept_query(c)})" for c in concepts)
+    sql = (
+        "SELECT d.rowid, d.id, d.kind, d.title, d.body, bm25(fts, ?, ?, ?, ?) AS rank, "
+        f"snippet(fts, 3, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16) "
+        "FROM fts JOIN docs d ON d.rowid = fts.rowid "
+        f"WHERE fts MATCH ?{where} ORDER BY rank LIMIT 400"
+    )
+    rows = conn.execute(sql, [*_WEIGHTS, full, *params]).fetchall()
+    if not rows:
+        return []
+    coverage: dict[int, int] = {}
+    if len(concepts) > 1:
+        for concept in concepts:
+            for (rowid,) in conn.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ?", [_concept_query(concept)]
+            ):
+                coverage[rowid] = coverage.get(rowid, 0) + 1
+    query_text = " ".join(tokens)
+    worst = max(-r[5] for r in rows) or 1.0
+    hits = []
+    for rowid, entry_id, kind, title, body, rank, snippet in rows:
+        score = coverage.get(rowid, 1) + 0.9 * (-rank / worst)
+        if fold(title) == query_text or entry_id == "-".join(tokens):
+            score += 5
+        hits.append(Hit(entry_id, kind, title, round(score, 4), snippet, json.loads(body)))
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits[:limit]
+
+
+def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
+    """Replace each unknown word with the closest word of the knowledge base."""
+    known = [w for (w,) in conn.execute("SELECT word FROM words")]
+    known_set = set(known)
+    fixed = []
+    for token in tokens:
+        if token in known_set or token in STOP_WORDS or len(token) < 3:
+            fixed.append(token)
+            continue
+        close = difflib.get_close_matches(token, known, n=1, cutoff=0.75)
+        fixed.append(close[0] if close else token)
+    return fixed
+
+
+def search(
+    conn: sqlite3.Connection, query: str, filters: Filters | None = None, limit: int = 10
+) -> Result:
+    """Search for ``query``: best hits first; retries with corrected spelling when nothing is found."""
+    filters = filters or Filters()
+    tokens = _words(query)[: MAX_TOKENS * 4]
+    result = Result(hits=[], query=query)
+    if not tokens or limit < 1:
+        return result
+    result.hits = _run(conn, tokens, filters, limit)
+    if result.hits:
+        return result
+    fixed = correct(conn, tokens)
+    if fixed != tokens:
+        result.corrected = " ".join(fixed)
+        result.hits = _run(conn, fixed, filters, limit)
+        if not result.hits:
+            result.suggestions = [result.corrected]
+    return result
+
+
+def suggest_ids(ids: list[str], wanted: str, n: int = 3) -> list[str]:
+    """Ids close to ``wanted``, for "did you mean" on an unknown id."""
+    return difflib.get_close_matches(wanted, ids, n=n, cutoff=0.5)

@@ -327,6 +327,11 @@ def search(
     o.out().print(search_table(result.hits, o.is_plain()))
 
 
+from trafficking_ref.cli.export import export_app  # noqa: E402
+
+app.add_typer(export_app, name="export")
+
+
 def run() -> None:
     """Console-script entry point: Ctrl-C exits 130 with one line, never a traceback."""
     try:

@@ -52,6 +52,7 @@ CONTACT_KINDS: dict[str, str] = {
 # Situations a referral serves, in the order the checklist lists them.
 SITUATIONS: dict[str, str] = {
     "immediate-danger": "someone is in immediate danger",
+    "local-protocol": "your agency's own protocol comes first",
     "minor": "the person may be under 18",
     "child-protection": "a report to child protective services may be required",
     "hotline": "national trafficking hotline: advice, tips and referrals",
@@ -63,8 +64,7 @@ SITUATIONS: dict[str, str] = {
     "victim-services": "services and support for the person",
     "mandated-reporter-advice": "advice for mandated reporters",
     "labor-rights": "wage and labor-rights violations",
-    "non-emergency-police": "police, not an emergency",
-    "local-protocol": "your agency's own protocol",
+    "non-emergency-police": "police, when it is not an emergency",
 }
 SITUATION_ORDER: dict[str, int] = {name: i for i, name in enumerate(SITUATIONS)}
 

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from trafficking_ref.loading.yamlread import ReadResult
 
 ENV_DATA_DIR = "TRAFFICKING_REF_DATA_DIR"
+# Replaces the built-in layer (for tests and for agencies that ship a whole knowledge base).
+ENV_BUILTIN_DIR = "TRAFFICKING_REF_BUILTIN_DIR"
 FORMAT_VERSION = "3"
 
 
@@ -61,7 +63,10 @@ def builtin_data_dir() -> Path:
 def resolve_layers(data_dirs: list[str], environ: dict[str, str] | None = None) -> list[Layer]:
     """The built-in layer, then the ones from the environment, then ``--data-dir`` ones."""
     env = os.environ if environ is None else environ
-    layers = [Layer(BUILT_IN, builtin_data_dir(), 0)]
+    builtin = env.get(ENV_BUILTIN_DIR)
+    if builtin and not Path(builtin).is_dir():
+        raise LayerError(f"the built-in data directory '{builtin}' is not a directory")
+    layers = [Layer(BUILT_IN, Path(builtin) if builtin else builtin_data_dir(), 0)]
     paths = [p for p in env.get(ENV_DATA_DIR, "").split(os.pathsep) if p.strip()]
     paths += list(data_dirs)
     for raw in paths:

@@ -1,0 +1,116 @@
+"""The guided observation checklist as a pure state machine. No I/O.
+
+A :class:`Walk` is immutable: every answer returns a new walk, so "back" and resuming from saved
+answers are trivial and the terminal shell only has to ask and print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from trafficking_ref.core import vocab
+from trafficking_ref.core.kb import Indicator, KnowledgeBase
+
+OBSERVED = "y"
+NOT_OBSERVED = "n"
+UNSURE = "u"
+SKIPPED = "s"
+BACK = "b"
+HELP = "?"
+QUIT = "q"
+ANSWERS = {OBSERVED: "observed", NOT_OBSERVED: "not observed", UNSURE: "unsure",
+           SKIPPED: "skipped"}
+CHOICES = (OBSERVED, NOT_OBSERVED, UNSURE, SKIPPED, BACK, HELP, QUIT)
+DEFAULT_LENGTH = 24
+
+
+def audience_for(person: str) -> str | None:
+    """The indicator audience that fits the person: unknown age sees every indicator."""
+    return {"minor": "minor", "adult": "adult"}.get(person)
+
+
+def select_indicators(
+    kb: KnowledgeBase, setting: str | None, person: str = "unknown", type_: str | None = None,
+    length: int | None = DEFAULT_LENGTH,
+) -> list[Indicator]:
+    """The indicators to walk for a setting and person, grouped by category, strongest first.
+
+    Indicators named for the setting come before general ones; within the chosen set, categories
+    keep a fixed order and each category lists its strongest indicators first.
+    """
+    audience = audience_for(person)
+    candidates = [
+        i for i in kb.indicators.values()
+        if i.applies_to(setting, audience) and (type_ is None or type_ in i.types)
+    ]
+    ranked = sorted(
+        enumerate(candidates),
+        key=lambda p: (
+            0 if setting not in (None, "any") and setting in p[1].settings else 1,
+            vocab.STRENGTH_ORDER[p[1].strength],
+            p[0],
+        ),
+    )
+    chosen = [i for _, i in ranked][: length if length else None]
+    category_order = list(vocab.CATEGORIES)
+    position = {i.id: n for n, i in enumerate(candidates)}
+    return sorted(
+        chosen,
+        key=lambda i: (category_order.index(i.category), vocab.STRENGTH_ORDER[i.strength],
+                       position[i.id]),
+    )
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where the officer is in the checklist and what they answered so far."""
+
+    questions: tuple[Indicator, ...]
+    answers: dict[str, str] = field(default_factory=dict)
+    position: int = 0
+    quit: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.quit or self.position >= len(self.questions)
+
+    @property
+    def current(self) -> Indicator | None:
+        return None if self.finished else self.questions[self.position]
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """(number of the current question, total)."""
+        return min(self.position + 1, len(self.questions)), len(self.questions)
+
+    def answer(self, choice: str) -> Walk:
+        """Apply one choice. Unknown choices raise ValueError; "?" leaves the walk unchanged."""
+        choice = choice.strip().lower()
+        if choice not in CHOICES:
+            raise ValueError(f"unknown choice {choice!r}")
+        if choice == HELP or (self.finished and choice != BACK):
+            return self
+        if choice == QUIT:
+            return replace(self, quit=True)
+        if choice == BACK:
+            return replace(self, position=max(0, self.position - 1), quit=False)
+        current = self.questions[self.position]
+        answers = dict(self.answers)
+        answers[current.id] = choice
+        return replace(self, answers=answers, position=self.position + 1)
+
+    def ids_with(self, choice: str) -> list[str]:
+        """Ids answered with ``choice``, in checklist order."""
+        return [q.id for q in self.questions if self.answers.get(q.id) == choice]
+
+    @classmethod
+    def resume(cls, questions: list[Indicator], observed: list[str],
+               unsure: list[str]) -> Walk:
+        """A walk with earlier answers filled in, positioned at the first unanswered question."""
+        answers = {i: OBSERVED for i in observed}
+        answers.update({i: UNSURE for i in unsure})
+        walk = cls(tuple(questions), answers)
+        position = next(
+            (n for n, q in enumerate(questions) if q.id not in answers), len(questions)
+        )
+        return replace(walk, position=position)

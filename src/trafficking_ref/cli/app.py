@@ -327,8 +327,10 @@ def search(
     o.out().print(search_table(result.hits, o.is_plain()))
 
 
+from trafficking_ref.cli.checklist import checklist  # noqa: E402
 from trafficking_ref.cli.export import export_app  # noqa: E402
 
+app.command()(checklist)
 app.add_typer(export_app, name="export")
 
 

@@ -107,9 +107,11 @@ def evaluate(kb: KnowledgeBase, observation: Observation) -> tuple[str, list[Ass
         return "monitor", []
     matched.sort(key=lambda r: vocab.LEVEL_ORDER[r.level])
     level = matched[0].level
-    if level != "monitor":
-        matched = [r for r in matched if r.level != "monitor"]
-    return level, matched
+    # The reasons shown: the rules of the most urgent level, and after an emergency the rules of
+    # the next level too (what to do once everyone is safe).
+    levels = sorted({r.level for r in matched}, key=vocab.LEVEL_ORDER.__getitem__)
+    shown = set(levels[:2]) if level == "emergency" else {level}
+    return level, [r for r in matched if r.level in shown]
 
 
 def situations_for(kb: KnowledgeBase, observation: Observation, level: str) -> list[str]:

@@ -53,8 +53,8 @@ CONTACT_KINDS: dict[str, str] = {
 SITUATIONS: dict[str, str] = {
     "immediate-danger": "someone is in immediate danger",
     "local-protocol": "your agency's own protocol comes first",
-    "minor": "the person may be under 18",
     "child-protection": "a report to child protective services may be required",
+    "minor": "the person may be under 18",
     "hotline": "national trafficking hotline: advice, tips and referrals",
     "sex-trafficking": "signs of sex trafficking",
     "labor-trafficking": "signs of labor trafficking",

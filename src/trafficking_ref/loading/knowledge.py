@@ -55,7 +55,7 @@ def builtin_data_dir() -> Path:
     """The built-in knowledge files: inside the installed package, or data/ in a checkout."""
     here = Path(__file__).resolve().parent.parent
     packaged = here / "data"
-    if (packaged / "indicators.yaml").is_file():
+    if packaged.is_dir():  # an installed wheel (whichever knowledge files it holds)
         return packaged
     return here.parent.parent / "data"
 
@@ -246,8 +246,9 @@ def _validate_file(
     top = read.value
     if not isinstance(top, dict):
         what = "empty" if top is None else f"a {type(top).__name__}"
+        line, col = read.marks.get((), (1, 1))
         problems.append(Problem(
-            shown, 1, 1, "file",
+            shown, line, col, "file",
             f"the top level is {what}; it must be a mapping whose one key is '{key}:' holding a "
             "list of entries", "not-a-mapping",
         ))

@@ -1,0 +1,178 @@
+"""The checklist summary as JSON data, Markdown and a terminal renderable. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from trafficking_ref.core import vocab
+from trafficking_ref.core.assessment import Summary
+from trafficking_ref.core.kb import Contact, Indicator, Referral
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+
+
+def md_escape(text: str) -> str:
+    """Escape text for Markdown so that it renders literally (no HTML, links or emphasis)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _contact(c: Contact) -> dict[str, Any]:
+    return {"kind": c.kind, "value": c.value, "note": c.note}
+
+
+def _indicator(i: Indicator) -> dict[str, Any]:
+    return {"id": i.id, "title": i.title, "strength": i.strength, "category": i.category}
+
+
+def _referral(r: Referral) -> dict[str, Any]:
+    return {
+        "id": r.id, "name": r.name, "country": r.country,
+        "contacts": [_contact(c) for c in r.contacts],
+        "layer": r.origin.layer if r.origin else None, "verified_on": r.verified_on,
+    }
+
+
+def to_dict(summary: Summary, kb_version: str) -> dict[str, Any]:
+    obs = summary.observation
+    return {
+        "disclaimer": summary.disclaimer,
+        "setting": obs.setting,
+        "country": obs.country,
+        "person": obs.person,
+        "immediate_danger": obs.immediate_danger,
+        "emergency": _referral(summary.emergency) if summary.emergency else None,
+        "assessment": {
+            "level": summary.level,
+            "label": vocab.LEVELS[summary.level],
+            "rule": summary.rules[0].id if summary.rules else None,
+            "rules": [{"id": r.id, "title": r.title, "explanation": r.explanation}
+                      for r in summary.rules],
+            "reasons": [f"{r.title}: {r.explanation}" for r in summary.rules],
+        },
+        "observed": [_indicator(i) for i in summary.observed],
+        "unsure": [_indicator(i) for i in summary.unsure],
+        "referrals": [{**_referral(r.referral), "why": list(r.why)} for r in summary.referrals],
+        "next_steps": [
+            {"id": g.id, "title": g.title, "summary": g.summary, "do": list(g.do),
+             "dont": list(g.dont)}
+            for g in summary.next_steps
+        ],
+        "knowledge_base": kb_version,
+    }
+
+
+def _by_strength(items: tuple[Indicator, ...]) -> list[tuple[str, list[Indicator]]]:
+    return [(s, [i for i in items if i.strength == s]) for s in vocab.STRENGTHS
+            if any(i.strength == s for i in items)]
+
+
+def _contact_md(c: Contact) -> str:
+    note = f" ({md_escape(c.note)})" if c.note else ""
+    return f"{vocab.CONTACT_KINDS[c.kind]}: **{md_escape(c.value)}**{note}"
+
+
+def to_markdown(summary: Summary, kb_version: str, date: str) -> str:
+    obs = summary.observation
+    lines = ["# Observation summary", ""]
+    lines.append(f"_{md_escape(summary.disclaimer)}_")
+    lines.append("")
+    lines.append(f"- Date: {md_escape(date)}")
+    lines.append(f"- Setting: {md_escape(vocab.SETTINGS.get(obs.setting or 'any', 'any'))}")
+    lines.append(f"- Person: {md_escape(vocab.PERSONS[obs.person])}")
+    lines.append(f"- Country: {md_escape(obs.country)}")
+    lines.append(f"- Knowledge base: {md_escape(kb_version)}")
+    lines.append("")
+    if obs.immediate_danger and summary.emergency:
+        contacts = "; ".join(_contact_md(c) for c in summary.emergency.contacts)
+        lines += ["## Immediate danger: call now", "", f"{md_escape(summary.emergency.name)}: "
+                  f"{contacts}", ""]
+    lines += ["## Assessment", "", f"**{md_escape(vocab.LEVELS[summary.level])}**", ""]
+    for rule in summary.rules:
+        lines.append(f"- **{md_escape(rule.title)}** (rule `{rule.id}`): "
+                     f"{md_escape(rule.explanation)}")
+    lines.append("")
+    for heading, items in (("Observed", summary.observed), ("Unsure", summary.unsure)):
+        lines += [f"## {heading}", ""]
+        if not items:
+            lines += ["- none", ""]
+            continue
+        for strength, group in _by_strength(items):
+            lines.append(f"- {vocab.STRENGTHS[strength]}:")
+            lines += [f"  - {md_escape(i.title)} (`{i.id}`)" for i in group]
+        lines.append("")
+    lines += ["## Whom to contact, in this order", ""]
+    for n, routed in enumerate(summary.referrals, start=1):
+        r = routed.referral
+        lines.append(f"{n}. **{md_escape(r.name)}**: "
+                     + "; ".join(_contact_md(c) for c in r.contacts))
+        lines.append(f"   - Why: {md_escape('; '.join(routed.why))}")
+    lines += ["", "## Next steps and how to approach the person", ""]
+    for g in summary.next_steps:
+        lines.append(f"### {md_escape(g.title)}")
+        lines.append("")
+        lines.append(md_escape(g.summary))
+        lines += [f"- Do: {md_escape(d)}" for d in g.do]
+        lines += [f"- Don't: {md_escape(d)}" for d in g.dont]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.text import Text
+
+    def t(text: str, style: str = "") -> Text:
+        return Text(text, style="" if plain else style)
+
+    def contacts(r: Referral) -> Text:
+        out = Text()
+        for n, c in enumerate(r.contacts):
+            if n:
+                out.append("  ·  ")
+            out.append(t(f"{vocab.CONTACT_KINDS[c.kind]} ", "bold"))
+            out.append(t(c.value, "bold cyan"))
+            if c.note:
+                out.append(f" ({c.note})")
+        return out
+
+    obs = summary.observation
+    parts: list[Any] = []
+    if obs.immediate_danger and summary.emergency:
+        body = Text()
+        body.append(t(f"CALL {summary.emergency.name.upper()} NOW\n", "bold"))
+        body.append(contacts(summary.emergency))
+        parts.append(Panel(body, border_style="" if plain else "bold red",
+                           title="Immediate danger"))
+    level = t(f"Assessment: {vocab.LEVELS[summary.level]}", "bold reverse" if summary.level in (
+        "emergency", "report") else "bold")
+    parts.append(level)
+    for rule in summary.rules:
+        reason = t(f"  Rule '{rule.id}': ", "bold")
+        reason.append(f"{rule.title}. {rule.explanation}")
+        parts.append(reason)
+    for heading, items in (("Observed", summary.observed), ("Unsure", summary.unsure)):
+        parts.append(t(f"\n{heading}", "bold"))
+        if not items:
+            parts.append(Text("  none"))
+        for strength, group in _by_strength(items):
+            parts.append(Text(f"  {vocab.STRENGTHS[strength]}:"))
+            parts += [Text(f"    - {i.title} ({i.id})") for i in group]
+    parts.append(t("\nWhom to contact, in this order", "bold"))
+    for n, routed in enumerate(summary.referrals, start=1):
+        line = t(f"  {n}. {routed.referral.name}", "bold")
+        if routed.referral.origin and routed.referral.origin.depth > 0:
+            line.append(t("  [your agency]", "italic"))
+        parts.append(line)
+        parts.append(Text("     ").append(contacts(routed.referral)))
+        parts.append(t(f"     Why: {'; '.join(routed.why)}", "dim"))
+    parts.append(t("\nNext steps and how to approach the person", "bold"))
+    for g in summary.next_steps:
+        parts.append(t(f"  {g.title}", "bold"))
+        parts.append(Text(f"    {g.summary}"))
+        parts += [t(f"    Do: {d}", "green") for d in g.do]
+        parts += [t(f"    Don't: {d}", "red") for d in g.dont]
+    parts.append(t(f"\n{summary.disclaimer}", "italic"))
+    parts.append(t(f"Knowledge base {kb_version}", "dim"))
+    return Group(*parts)

@@ -30,6 +30,15 @@ class _EndOfInput(Exception):
     """Standard input ended before the walk was complete."""
 
 
+class _Interrupted(Exception):
+    """The walk stopped early (Ctrl-C or end of input); carries the answers given so far."""
+
+    def __init__(self, walk: ck.Walk, cause: BaseException):
+        super().__init__(str(cause))
+        self.walk = walk
+        self.cause = cause
+
+
 def _ask(prompt: str, choices: dict[str, str]) -> str:
     """Ask until one of ``choices`` is given; a typo asks again instead of guessing."""
     keys = "/".join(choices)
@@ -183,7 +192,10 @@ def _walk(walk: ck.Walk) -> ck.Walk:
         o.line(o.style(f"{n}/{total} ", "dim"), o.style(f"[{indicator.strength}] ", "dim"),
                o.style(indicator.title, "bold"),
                o.style(f"  (was: {ck.ANSWERS[previous]})", "dim") if previous else "")
-        answer = _ask("  Did you observe this?", choices)
+        try:
+            answer = _ask("  Did you observe this?", choices)
+        except (KeyboardInterrupt, _EndOfInput) as exc:
+            raise _Interrupted(walk, exc) from None
         if answer == ck.HELP:
             _show_help(indicator)
             continue
@@ -268,8 +280,10 @@ def checklist(
                    f"{vocab.PERSONS[person]}. Answer y, n, u (unsure), s (skip), b (back), "
                    "? (what to look for) or q (quit).")
             walk = _walk(walk)
-        except (KeyboardInterrupt, _EndOfInput) as exc:
+        except (KeyboardInterrupt, _EndOfInput, _Interrupted) as exc:
             o.line("")
+            if isinstance(exc, _Interrupted):
+                walk, exc = exc.walk, exc.cause
             _offer_draft(observation, walk)
             if isinstance(exc, KeyboardInterrupt):
                 o.err().print("trafficking-ref: interrupted")

@@ -334,6 +334,46 @@ app.command()(checklist)
 app.add_typer(export_app, name="export")
 
 
+@app.command()
+def stats(json_out: JsonOpt = False) -> None:
+    """Coverage report: counts by setting, type, audience and strength; thin spots flagged."""
+    from trafficking_ref.core.stats import SETTINGS, coverage
+    from trafficking_ref.render.terminal import table
+
+    report = coverage(State.store().kb)
+    if json_out:
+        o.print_json(report)
+        return
+    plain = o.is_plain()
+    totals = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report["totals"].items())
+    o.line(o.style("Knowledge base: ", "bold"), totals)
+    grid = table(["Setting", "All", "Sex", "Labor", "Strong", "Medium", "Weak"], plain,
+                 title="Indicators by setting")
+    for s in SETTINGS:
+        by_type, by_strength = report["setting_by_type"][s], report["setting_by_strength"][s]
+        grid.add_row(s, str(report["indicators_by_setting"][s]), str(by_type["sex"]),
+                     str(by_type["labor"]), str(by_strength["strong"]),
+                     str(by_strength["medium"]), str(by_strength["weak"]))
+    o.out().print(grid)
+    o.line("By strength: " + ", ".join(f"{k} {v}" for k, v in
+                                       report["indicators_by_strength"].items()))
+    o.line("By audience: " + ", ".join(f"{k} {v}" for k, v in
+                                       report["indicators_by_audience"].items()))
+    o.line("Sources per entry: " + ", ".join(f"{k}: {v}" for k, v in
+                                             report["sources_per_entry"].items()))
+    o.line("Referrals by country: " + ", ".join(f"{k} {v}" for k, v in
+                                                report["referrals_by_country"].items()))
+    oldest = report["oldest_verified"]
+    if oldest:
+        o.line(f"Oldest verified contact: {oldest['date']} ({oldest['referral']})")
+    if report["thin"]:
+        o.line(o.style("Thin spots:", "bold yellow"))
+        for item in report["thin"]:
+            o.line(f"  - {item}")
+    else:
+        o.line("No thin spots.")
+
+
 def run() -> None:
     """Console-script entry point: Ctrl-C exits 130 with one line, never a traceback."""
     try:

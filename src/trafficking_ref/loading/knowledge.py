@@ -329,9 +329,13 @@ def load_knowledge(found: LayerFiles) -> tuple[KnowledgeBase, list[Problem]]:
     problems: list[Problem] = list(found.problems)
     refs: list[_Ref] = []
     loaded: list[_Loaded] = []
+    unreadable: set[str] = set()
     for layer, key, path, data in found.files:
+        before = len(problems)
         if data is not None:
             _validate_file(layer, key, path, data, problems, refs, loaded)
+        if data is None or any(p.where == "file" for p in problems[before:]):
+            unreadable.add(key)  # its ids are unknown, so references to them are not checked
 
     kb = KnowledgeBase(
         layers=tuple(layer.name for layer in found.layers), content_hash=found.content_hash()
@@ -362,6 +366,8 @@ def load_knowledge(found: LayerFiles) -> tuple[KnowledgeBase, list[Problem]]:
         collections[item.key][entry_id] = entry_from_dict(item.key, item.data, item.origin)
 
     for ref in refs:
+        if ("sources" if ref.what == "source" else "guidance") in unreadable:
+            continue
         pool = kb.sources if ref.what == "source" else kb.guidance
         if ref.target not in pool:
             hint = _suggest(ref.target, list(pool))

@@ -118,7 +118,7 @@ def checklist_html(sheet: Sheet) -> str:
         + _page_rule(sheet.paper, sheet.paper_fixed, "14mm 12mm 16mm")
         + "\n@page { @bottom-center { content: "
         + f'"{_css_string(sheet.footer)} · page " counter(page) " of " counter(pages); '
-        + "font-size: 8pt; } }\n"
+        + "font-size: 8pt; font-family: sans-serif; } }\n"
     )
     b: list[str] = ["<header>\n"]
     if sheet.agency:
@@ -182,9 +182,12 @@ html { color: #000; background: #fff; }
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif;
   margin: 1rem; }
 a { color: #000; text-decoration: none; }
-.howto { font-size: 8pt; margin: 0 0 4mm 8mm; }
-.strip { position: relative; width: 170mm; height: 55mm; margin: 0 0 9mm 8mm; display: flex;
+.page { break-after: page; page-break-after: always; }
+.page:last-child { break-after: auto; page-break-after: auto; }
+.howto { font-size: 7pt; line-height: 3mm; height: 3mm; margin: 0 0 6mm 6mm; }
+.strip { position: relative; width: 170mm; height: 55mm; margin: 0 0 8mm 6mm; display: flex;
   break-inside: avoid; page-break-inside: avoid; }
+.strip:last-child { margin-bottom: 0; }
 .side { box-sizing: border-box; width: 85mm; height: 55mm; padding: 2.6mm 3mm;
   overflow: hidden; font-size: 6.4pt; line-height: 1.22; }
 .front { border-right: 0.3mm dashed #000; }
@@ -195,20 +198,22 @@ a { color: #000; text-decoration: none; }
 .side li { display: flex; gap: 1.2mm; margin: 0 0 0.7mm; break-inside: avoid; }
 .box { flex: none; width: 2mm; height: 2mm; border: 0.25mm solid #000; margin-top: 0.2mm; }
 .mark { white-space: nowrap; }
+.legend { font-size: 5pt; margin-top: 1mm; }
 .urgent { border: 0.4mm solid #000; padding: 0.6mm 1mm; font-weight: bold; margin-bottom: 1mm; }
 .side h2 { font-size: 6.6pt; margin: 0.9mm 0 0.3mm; }
 .side p { margin: 0 0 0.4mm; }
 .kind { font-weight: bold; }
 .side .foot { font-size: 4.8pt; margin-top: 0.6mm; }
 .cm { position: absolute; background: #000; }
-.h { height: 0.2mm; width: 5mm; }
-.v { width: 0.2mm; height: 5mm; }
-.l { left: -7mm; } .r { right: -7mm; } .t { top: -7mm; } .b { bottom: -7mm; }
+.h { height: 0.2mm; width: 4mm; }
+.v { width: 0.2mm; height: 4mm; }
+.l { left: -5mm; } .r { right: -5mm; } .t { top: -5mm; } .b { bottom: -5mm; }
 .ht { top: 0; } .hb { bottom: 0; } .vl { left: 0; } .vr { right: 0; }
 .vm { left: 85mm; }
 @media print { body { margin: 0; } }
 """
 
+CARDS_PER_PAGE = 4
 _MARKS = (
     '<span class="cm h l ht"></span><span class="cm h r ht"></span>'
     '<span class="cm h l hb"></span><span class="cm h r hb"></span>'
@@ -230,6 +235,7 @@ def _card_front(card: Card) -> str:
     parts.append("</ul>")
     if not card.items:
         parts.append("<p>No indicators match this setting.</p>")
+    parts.append(f'<div class="legend">{esc(card.legend)}</div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -253,5 +259,9 @@ def _card_back(card: Card) -> str:
 def card_html(card: Card) -> str:
     css = _CARD_CSS + _page_rule(card.paper, card.paper_fixed, "10mm") + "\n"
     strip = f'<div class="strip">{_MARKS}{_card_front(card)}{_card_back(card)}</div>\n'
-    body = f'<p class="howto">{esc(card.fold)}</p>\n' + strip * card.copies
-    return _doc(card.title, css, body)
+    pages = []
+    for start in range(0, card.copies, CARDS_PER_PAGE):
+        count = min(CARDS_PER_PAGE, card.copies - start)
+        pages.append(f'<div class="page">\n<p class="howto">{esc(card.fold)}</p>\n'
+                     f"{strip * count}</div>\n")
+    return _doc(card.title, css, "".join(pages))

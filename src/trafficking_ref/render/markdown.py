@@ -35,16 +35,26 @@ def md_link(text: str, href: str | None) -> str:
 
 
 def contact_md(c: SheetContact) -> str:
-    note = f" \\({md_escape(c.note)}\\)" if c.note else ""
+    note = f" ({md_escape(c.note)})" if c.note else ""
     return f"{md_escape(c.label)}: {md_link(c.value, c.href)}{note}"
 
 
 def _referral(r: SheetReferral) -> list[str]:
-    name = md_escape(r.name) + (f" \\({md_escape(r.region)}\\)" if r.region else "")
+    name = md_escape(r.name) + (f" ({md_escape(r.region)})" if r.region else "")
     lines = [f"- **{name}** — {md_escape(r.hours)}"]
     lines += [f"  - {contact_md(c)}" for c in r.contacts]
     lines.append(f"  - Use for: {md_escape('; '.join(r.when))}")
     return lines
+
+
+def _emergency(sheet: Sheet) -> str:
+    """The emergency line, with the numbers as links when there are any."""
+    e = sheet.emergency
+    if e is None:
+        return md_escape(sheet.emergency_line)
+    numbers = " or ".join(f"{md_escape(c.label.lower())} {md_link(c.value, c.href)}"
+                          for c in e.contacts)
+    return f"If anyone is in immediate danger: {numbers} ({md_escape(e.name)})."
 
 
 def checklist_markdown(sheet: Sheet) -> str:
@@ -55,7 +65,7 @@ def checklist_markdown(sheet: Sheet) -> str:
     out += ["| Date | Time | Place |", "| --- | --- | --- |", "| | | |", ""]
     out += [f"*{md_escape(sheet.no_names)}*", ""]
     out += [md_escape(sheet.instructions), ""]
-    out += [f"**{md_escape(sheet.emergency_line)}**", ""]
+    out += [f"**{_emergency(sheet)}**", ""]
     out += [f"Strength: {md_escape(sheet.legend)}", ""]
     for group in sheet.groups:
         out += [f"## {md_escape(group.label)}", ""]
@@ -68,8 +78,8 @@ def checklist_markdown(sheet: Sheet) -> str:
     if not sheet.groups:
         out += ["No indicators match this setting and audience.", ""]
     out += ["## Notes (no names)", "", "| Notes |", "| --- |", "| |", "| |", "| |", ""]
-    out += ["## If anyone is in immediate danger", "", md_escape(sheet.emergency_line), ""]
-    out += [f"## Whom to contact \\({md_escape(sheet.country)}\\)", ""]
+    out += [f"## Whom to contact ({md_escape(sheet.country)})", ""]
+    out += [f"**{_emergency(sheet)}**", ""]
     if not sheet.referrals:
         out.append(md_escape(f"No other contacts for {sheet.country} in the knowledge base."))
     for r in sheet.referrals:
@@ -78,7 +88,9 @@ def checklist_markdown(sheet: Sheet) -> str:
     if sheet.guidance:
         out += ["## Approaching the person", ""]
         for g in sheet.guidance:
-            out += [f"### {md_escape(g.title)}", "", f"*{md_escape(g.topic_label)}*", ""]
+            out += [f"### {md_escape(g.title)}", ""]
+            if g.topic_label.casefold() != g.title.casefold():
+                out += [f"*{md_escape(g.topic_label)}*", ""]
             out += [f"- **Do:** {md_escape(d)}" for d in g.do]
             out += [f"- **Don't:** {md_escape(d)}" for d in g.dont]
             out.append("")

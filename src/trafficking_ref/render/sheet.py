@@ -93,6 +93,13 @@ class SheetGuidance:
     do: tuple[str, ...]
     dont: tuple[str, ...]
 
+    @property
+    def heading(self) -> str:
+        """The title, with the topic when the title does not already say it."""
+        if self.title.casefold() == self.topic_label.casefold():
+            return self.title
+        return f"{self.title} ({self.topic_label})"
+
 
 @dataclass(frozen=True)
 class Sheet:
@@ -156,6 +163,7 @@ class Card:
     kb_version: str
     copies: int = 4
     fold: str = CARD_FOLD
+    legend: str = STRENGTH_LEGEND
 
     @property
     def footer(self) -> str:

@@ -62,9 +62,8 @@ def checklist_text(sheet: Sheet) -> str:
         lines += ["", "No indicators match this setting and audience."]
     lines += _heading("Notes (no names)")
     lines += ["_" * WIDTH] * 4
-    lines += _heading("If anyone is in immediate danger")
-    lines += _wrap(sheet.emergency_line)
     lines += _heading(f"Whom to contact ({sheet.country})")
+    lines += _wrap(sheet.emergency_line)
     if not sheet.referrals:
         lines += _wrap(f"No other contacts for {sheet.country} in the knowledge base.")
     for r in sheet.referrals:
@@ -72,7 +71,7 @@ def checklist_text(sheet: Sheet) -> str:
     if sheet.guidance:
         lines += _heading("Approaching the person")
         for g in sheet.guidance:
-            lines += _wrap(f"{g.title} ({g.topic_label})")
+            lines += _wrap(g.heading)
             for d in g.do:
                 lines += _wrap(f"Do: {d}", "      ", "  + ")
             for d in g.dont:

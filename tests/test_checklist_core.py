@@ -1,4 +1,4 @@
-"""The checklist walk as a pure state machine, and every assessment rule, on the mini knowledge base."""
+"""The checklist walk as a pure state machine, and every assessment rule (mini knowledge base)."""
 
 from __future__ import annotations
 

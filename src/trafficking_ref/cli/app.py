@@ -6,7 +6,6 @@ Heavy modules (pydantic, yaml, the exporters) are imported inside the commands t
 from __future__ import annotations
 
 import datetime as dt
-import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -278,7 +277,9 @@ def _country(value: str) -> str:
 
 @app.command()
 def search(
-    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Words, as you'd say them.")],
+    query: Annotated[
+        list[str], typer.Argument(metavar="QUERY...", help="Words, as you'd say them.")
+    ],
     kind: Annotated[Optional[Kind], typer.Option("--kind", help="Only this kind of entry.")] = None,
     setting: Annotated[Optional[Setting], typer.Option("--setting")] = None,
     type_: Annotated[Optional[TType], typer.Option("--type")] = None,

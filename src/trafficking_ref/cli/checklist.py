@@ -52,7 +52,7 @@ def _ask(prompt: str, choices: dict[str, str]) -> str:
         answer = raw.strip().lower()
         if answer in choices:
             return answer
-        o.line(f"  Please answer one of: " + ", ".join(f"{k} = {v}" for k, v in choices.items()))
+        o.line("  Please answer one of: " + ", ".join(f"{k} = {v}" for k, v in choices.items()))
 
 
 def _draft(observation: dict[str, Any], walk: ck.Walk | None) -> dict[str, Any]:
@@ -232,7 +232,12 @@ def checklist(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Walk a short observation checklist for your setting; get what to do and whom to call."""
-    from trafficking_ref.core.assessment import DISCLAIMER, Observation, emergency_contact, summarize
+    from trafficking_ref.core.assessment import (
+        DISCLAIMER,
+        Observation,
+        emergency_contact,
+        summarize,
+    )
     from trafficking_ref.render import summary as render
 
     if save is not None and save.suffix.lower() not in (".md", ".json"):

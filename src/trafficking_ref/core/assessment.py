@@ -138,7 +138,9 @@ def situations_for(kb: KnowledgeBase, observation: Observation, level: str) -> l
     return sorted(wanted, key=vocab.SITUATION_ORDER.__getitem__)
 
 
-def route(kb: KnowledgeBase, observation: Observation, situations: list[str]) -> list[RoutedReferral]:
+def route(
+    kb: KnowledgeBase, observation: Observation, situations: list[str]
+) -> list[RoutedReferral]:
     """Referrals for the country that serve any wanted situation, with why each applies.
 
     Ordered by the most urgent situation each serves; for the same situation, contacts from local

@@ -194,7 +194,7 @@ def entry_to_dict(entry: Entry, *, with_origin: bool = False) -> dict[str, Any]:
     """The entry as JSON-ready data, in the knowledge files' own key names."""
     data = asdict(entry)
     origin = data.pop("origin", None)
-    data = {k: _listed(v) for k, v in data.items() if v is not None and v != () or k in (
+    data = {k: _listed(v) for k, v in data.items() if (v is not None and v != ()) or k in (
         "aliases", "ask", "cautions", "do", "dont")}
     if entry.kind == "assessment-rule":
         data["when"] = {k: _listed(v) for k, v in data["when"].items() if v is not None}

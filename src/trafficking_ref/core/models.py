@@ -65,7 +65,9 @@ def _check_url(value: str) -> str:
 Text = Annotated[str, Field(max_length=4000), AfterValidator(_check_text)]
 ShortText = Annotated[str, Field(max_length=300), AfterValidator(_check_text)]
 Slug = Annotated[str, Field(max_length=80), AfterValidator(_check_slug)]
-Url = Annotated[str, Field(max_length=2000), AfterValidator(_check_text), AfterValidator(_check_url)]
+Url = Annotated[
+    str, Field(max_length=2000), AfterValidator(_check_text), AfterValidator(_check_url)
+]
 
 Setting = Literal[
     "school", "hospitality", "healthcare", "retail", "transportation", "workplace", "online",

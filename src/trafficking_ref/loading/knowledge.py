@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from trafficking_ref import __version__
 from trafficking_ref.core import vocab
 from trafficking_ref.core.kb import BUILT_IN, KnowledgeBase, Origin, entry_from_dict
-from trafficking_ref.loading.problems import KnowledgeError, LayerError, Problem
 from trafficking_ref.loading.limits import MAX_BYTES
+from trafficking_ref.loading.problems import KnowledgeError, LayerError, Problem
 
 if TYPE_CHECKING:
     from trafficking_ref.loading.yamlread import ReadResult
 
 ENV_DATA_DIR = "TRAFFICKING_REF_DATA_DIR"
+_POOL = {"source": "sources", "guidance": "guidance"}
 # Replaces the built-in layer (for tests and for agencies that ship a whole knowledge base).
 ENV_BUILTIN_DIR = "TRAFFICKING_REF_BUILTIN_DIR"
 FORMAT_VERSION = "3"
@@ -45,7 +46,7 @@ class LayerFiles:
     def content_hash(self) -> str:
         digest = hashlib.blake2b(digest_size=20)
         digest.update(f"{FORMAT_VERSION}\0{__version__}\0".encode())
-        for layer, key, path, data in self.files:
+        for layer, key, _path, data in self.files:
             digest.update(f"{layer.depth}\0{layer.name}\0{key}\0".encode())
             digest.update(b"-" if data is None else hashlib.blake2b(data).digest())
         return digest.hexdigest()
@@ -366,14 +367,15 @@ def load_knowledge(found: LayerFiles) -> tuple[KnowledgeBase, list[Problem]]:
         collections[item.key][entry_id] = entry_from_dict(item.key, item.data, item.origin)
 
     for ref in refs:
-        if ("sources" if ref.what == "source" else "guidance") in unreadable:
+        if _POOL[ref.what] in unreadable:
             continue
         pool = kb.sources if ref.what == "source" else kb.guidance
         if ref.target not in pool:
             hint = _suggest(ref.target, list(pool))
             problems.append(Problem(
                 ref.file, ref.line, ref.col, ref.where,
-                f"unknown {ref.what} id '{ref.target}'" + (hint or f" — add it to {vocab.FILES['sources' if ref.what == 'source' else 'guidance']}"),
+                f"unknown {ref.what} id '{ref.target}'"
+                + (hint or f" — add it to {vocab.FILES[_POOL[ref.what]]}"),
                 f"unknown-{ref.what}",
             ))
     if any(p.severity == "error" for p in problems):

@@ -18,7 +18,8 @@ class Problem:
 
     def format(self) -> str:
         label = "" if self.severity == "error" else "warning: "
-        return f"{self.file}:{self.line}:{self.col}: {self.where}: {label}{self.message} [{self.code}]"
+        return (f"{self.file}:{self.line}:{self.col}: {self.where}: {label}{self.message} "
+                f"[{self.code}]")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -36,8 +36,8 @@ Setting = Enum("Setting", {k: k for k in vocab.SETTINGS}, type=str)  # type: ign
 TType = Enum("TType", {k: k for k in vocab.TYPES}, type=str)  # type: ignore[misc]
 Audience = Enum("Audience", {k: k for k in vocab.AUDIENCES}, type=str)  # type: ignore[misc]
 Strength = Enum("Strength", {k: k for k in vocab.STRENGTHS}, type=str)  # type: ignore[misc]
-Kind = Enum("Kind", {k: k for k in ("indicator", "risk-factor", "guidance", "referral")},
-            type=str)  # type: ignore[misc]
+_KINDS = {k: k for k in ("indicator", "risk-factor", "guidance", "referral")}
+Kind = Enum("Kind", _KINDS, type=str)  # type: ignore[misc]
 Situation = Enum("Situation", {k: k for k in vocab.SITUATIONS}, type=str)  # type: ignore[misc]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

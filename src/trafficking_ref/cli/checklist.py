@@ -287,10 +287,11 @@ def checklist(
             walk = _walk(walk)
         except (KeyboardInterrupt, _EndOfInput, _Interrupted) as exc:
             o.line("")
+            cause: BaseException = exc
             if isinstance(exc, _Interrupted):
-                walk, exc = exc.walk, exc.cause
+                walk, cause = exc.walk, exc.cause
             _offer_draft(observation, walk)
-            if isinstance(exc, KeyboardInterrupt):
+            if isinstance(cause, KeyboardInterrupt):
                 o.err().print("trafficking-ref: interrupted")
                 raise typer.Exit(o.EXIT_INTERRUPTED) from None
             o.fail("the input ended before the checklist was finished")
@@ -307,7 +308,7 @@ def checklist(
 
     result = summarize(kb, Observation(
         setting=setting_name, country=cc, person=person,
-        immediate_danger=observation["immediate_danger"],
+        immediate_danger=bool(observation["immediate_danger"]),
         observed=tuple(observed), unsure=tuple(unsure),
     ))
     data = render.to_dict(result, kb.version)

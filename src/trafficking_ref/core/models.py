@@ -223,7 +223,7 @@ class Guidance(Strict):
     topic: GuidanceTopic
     summary: Text
     audience: Audience = "any"
-    settings: list[Setting] = Field(default_factory=lambda: ["any"], min_length=1)
+    settings: list[Setting] = Field(default_factory=lambda: ["any"], min_length=1)  # type: ignore[arg-type]
     do: list[Text] = Field(default_factory=list)
     dont: list[Text] = Field(default_factory=list)
     sources: list[Slug] = Field(min_length=1)

@@ -167,7 +167,7 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
-def _describe(err: dict[str, Any], key: str) -> tuple[str, str]:
+def _describe(err: Any, key: str) -> tuple[str, str]:
     """Message and code for one pydantic error, in maintainers' words."""
     kind = err["type"]
     loc = err["loc"]

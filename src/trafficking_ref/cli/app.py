@@ -246,7 +246,7 @@ def referrals(
     from trafficking_ref.core.routing import filter_referrals
 
     kb = State.store().kb
-    cc = _country(country) if country else None
+    cc = _country(country) if country is not None else None
     items = filter_referrals(kb, cc, region, situation.value if situation else None)
     if json_out:
         o.print_json([entry_to_dict(r, with_origin=True) for r in items])

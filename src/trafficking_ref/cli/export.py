@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from trafficking_ref.cli import output as o
 from trafficking_ref.core import vocab
+from trafficking_ref.core.checklist import DEFAULT_LENGTH
 
 export_app = typer.Typer(
     help="Printed checklists, pocket cards and data exports for trainers.",
@@ -75,8 +77,8 @@ DateOpt = Annotated[Optional[str], typer.Option(
     "--date", metavar="YYYY-MM-DD",
     help=f"Date printed in the footer (default: today, or {ENV_TODAY}).")]
 PaperOpt = Annotated[Optional[Paper], typer.Option(
-    "--paper", help="Page size (default: Letter for the Americas' Letter countries, else A4; "
-    "HTML then follows the printer).")]
+    "--paper", help="Page size. PDF default: Letter for the US, Canada, Mexico and other "
+    "Letter countries, else A4; HTML default: the printer's (the layout fits both).")]
 
 
 # --- shared helpers ---------------------------------------------------------------------------
@@ -111,7 +113,7 @@ def _format(given: Enum | None, output: Path | None, allowed: type[Enum], defaul
         return str(given.value)
     if output is not None:
         guessed = SUFFIXES.get(output.suffix.lower())
-        if guessed in {f.value for f in allowed}:  # type: ignore[attr-defined]
+        if guessed is not None and guessed in {f.value for f in allowed}:
             return guessed
     return default
 
@@ -151,8 +153,13 @@ def _emit(data: str | bytes, output: Path | None, force: bool, what: str) -> Non
         try:
             sys.stdout.write(data)
             sys.stdout.flush()
-        except BrokenPipeError:  # e.g. piped into head
-            sys.stderr.close()
+        except BrokenPipeError:  # e.g. piped into head: stop quietly, like other tools
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(1) from None
         return
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -183,7 +190,8 @@ def checklist(
     type_: TypeOpt = None,
     length: Annotated[int, typer.Option(
         "--length", "-n", min=0, max=500,
-        help="How many indicators (the field checklist's number by default; 0 = all).")] = 24,
+        help="How many indicators (as many as the field checklist by default; 0 = all).")] =
+        DEFAULT_LENGTH,
     fmt: Annotated[Optional[ChecklistFormat], typer.Option(
         "--format", "-F", help="Output format (default: from -o's suffix, else md).")] = None,
     output: OutputOpt = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from trafficking_ref.core.text import printable
-from trafficking_ref.render.sheet import Card, Sheet, SheetContact, SheetReferral
+from trafficking_ref.render.sheet import Card, Sheet, SheetContact, SheetReferral, verb
 
 
 def esc(value: str) -> str:
@@ -81,7 +81,9 @@ li.item { display: flex; gap: 0.55rem; padding: 0.3rem 0; border-bottom: 0.5pt s
 .kind { font-weight: bold; }
 .note, .when { font-size: 9pt; }
 .guidance { break-inside: avoid; page-break-inside: avoid; }
-.guidance ul { margin: 0.1rem 0 0.3rem; padding-left: 1.2rem; }
+.guidance ul { margin: 0.1rem 0 0.3rem; padding-left: 1.4rem; }
+li.do { list-style: "✓  "; }
+li.dont { list-style: "✗  "; }
 .topic { font-weight: normal; font-size: 9pt; font-style: italic; }
 .disclaimer { font-style: italic; font-size: 9pt; margin-top: 1rem; }
 footer { margin-top: 1rem; padding-top: 0.3rem; border-top: 0.75pt solid #000; font-size: 8.5pt; }
@@ -96,8 +98,8 @@ def _referral(r: SheetReferral) -> str:
     region = f" ({esc(r.region)})" if r.region else ""
     contacts = "".join(f"<li>{contact_html(c)}</li>" for c in r.contacts)
     return (
-        f'<div class="referral"><span class="name">{esc(r.name)}{region}</span> — '
-        f"{esc(r.hours)}<ul>{contacts}"
+        f'<div class="referral"><span class="name">{esc(r.name)}{region}</span><ul>{contacts}'
+        f'<li class="when">Hours: {esc(r.hours)}</li>'
         f'<li class="when">Use for: {esc("; ".join(r.when))}</li></ul></div>\n'
     )
 
@@ -106,7 +108,7 @@ def _emergency(line: str, emergency: SheetReferral | None) -> str:
     """The emergency line, with the numbers as links when there are any."""
     if emergency is None:
         return esc(line)
-    numbers = " or ".join(f"{esc(c.label.lower())} {link(c.value, c.href)}"
+    numbers = " or ".join(f"{esc(verb(c))} {link(c.value, c.href)}"
                           for c in emergency.contacts)
     return f"If anyone is in immediate danger: {numbers} ({esc(emergency.name)})."
 
@@ -156,10 +158,11 @@ def checklist_html(sheet: Sheet) -> str:
     if sheet.guidance:
         b.append("<section>\n<h2>Approaching the person</h2>\n")
         for g in sheet.guidance:
-            do = "".join(f"<li><b>Do:</b> {esc(d)}</li>" for d in g.do)
-            dont = "".join(f"<li><b>Don't:</b> {esc(d)}</li>" for d in g.dont)
-            b.append(f'<div class="guidance"><h3>{esc(g.title)} '
-                     f'<span class="topic">({esc(g.topic_label)})</span></h3>'
+            do = "".join(f'<li class="do">{esc(d)}</li>' for d in g.do)
+            dont = "".join(f'<li class="dont">{esc(d)}</li>' for d in g.dont)
+            topic = (f' <span class="topic">({esc(g.topic_label)})</span>'
+                     if g.heading != g.title else "")
+            b.append(f'<div class="guidance"><h3>{esc(g.title)}{topic}</h3>'
                      f"<ul>{do}{dont}</ul></div>\n")
         b.append("</section>\n")
     b.append(f'<p class="disclaimer">{esc(sheet.disclaimer)}</p>\n')

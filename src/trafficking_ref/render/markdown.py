@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from trafficking_ref.core.text import printable
-from trafficking_ref.render.sheet import Sheet, SheetContact, SheetReferral
+from trafficking_ref.render.sheet import (
+    DO_MARK,
+    DONT_MARK,
+    Sheet,
+    SheetContact,
+    SheetReferral,
+    verb,
+)
 
 # Punctuation that means something anywhere in a line in CommonMark, GitHub Flavored Markdown
 # or a common extension (HTML, entities, emphasis, code, links, tables, strikethrough, math,
@@ -41,8 +48,9 @@ def contact_md(c: SheetContact) -> str:
 
 def _referral(r: SheetReferral) -> list[str]:
     name = md_escape(r.name) + (f" ({md_escape(r.region)})" if r.region else "")
-    lines = [f"- **{name}** — {md_escape(r.hours)}"]
+    lines = [f"- **{name}**"]
     lines += [f"  - {contact_md(c)}" for c in r.contacts]
+    lines.append(f"  - Hours: {md_escape(r.hours)}")
     lines.append(f"  - Use for: {md_escape('; '.join(r.when))}")
     return lines
 
@@ -52,7 +60,7 @@ def _emergency(sheet: Sheet) -> str:
     e = sheet.emergency
     if e is None:
         return md_escape(sheet.emergency_line)
-    numbers = " or ".join(f"{md_escape(c.label.lower())} {md_link(c.value, c.href)}"
+    numbers = " or ".join(f"{md_escape(verb(c))} {md_link(c.value, c.href)}"
                           for c in e.contacts)
     return f"If anyone is in immediate danger: {numbers} ({md_escape(e.name)})."
 
@@ -91,8 +99,8 @@ def checklist_markdown(sheet: Sheet) -> str:
             out += [f"### {md_escape(g.title)}", ""]
             if g.topic_label.casefold() != g.title.casefold():
                 out += [f"*{md_escape(g.topic_label)}*", ""]
-            out += [f"- **Do:** {md_escape(d)}" for d in g.do]
-            out += [f"- **Don't:** {md_escape(d)}" for d in g.dont]
+            out += [f"- {DO_MARK} {md_escape(d)}" for d in g.do]
+            out += [f"- {DONT_MARK} {md_escape(d)}" for d in g.dont]
             out.append("")
     out += [f"*{md_escape(sheet.disclaimer)}*", "", "---", "", md_escape(sheet.footer)]
     return "\n".join(out) + "\n"

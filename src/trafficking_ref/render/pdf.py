@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from trafficking_ref.core.text import printable
-from trafficking_ref.render.sheet import Card, Sheet, SheetContact, SheetItem, SheetReferral
+from trafficking_ref.render.sheet import (
+    DO_MARK,
+    DONT_MARK,
+    Card,
+    Sheet,
+    SheetContact,
+    SheetItem,
+    SheetReferral,
+)
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -50,6 +58,18 @@ def _new_doc(paper: str, title: str, date: str, footer: str = "") -> _Doc:
     pdf.set_text_color(0)
     pdf.set_draw_color(0)
     return pdf
+
+
+def _text_height(pdf: FPDF, w: float, line: float, text: str) -> float:
+    """How tall ``text`` would be in a multi_cell of width ``w`` (nothing is drawn)."""
+    height = pdf.multi_cell(w, line, _t(text), align="L", dry_run=True, output="HEIGHT")
+    return float(cast(float, height))
+
+
+def _first_href(referral: SheetReferral | None) -> str | None:
+    if referral is None:
+        return None
+    return next((c.href for c in referral.contacts if c.href), None)
 
 
 def _bytes(pdf: FPDF) -> bytes:
@@ -91,8 +111,7 @@ class _Checklist:
 
     def height(self, text: str, w: float, size: float, bold: bool = False) -> float:
         self.font(size, bold)
-        return float(self.pdf.multi_cell(w, size * 0.5, _t(text), align="L", dry_run=True,
-                                         output="HEIGHT"))
+        return _text_height(self.pdf, w, size * 0.5, text)
 
     def keep(self, needed: float) -> None:
         """Start a new page unless ``needed`` millimetres fit on this one."""
@@ -108,7 +127,7 @@ class _Checklist:
         self.pdf.line(MARGIN, y, MARGIN + self.width, y)
         self.pdf.ln(1.5)
 
-    def boxed(self, text: str, size: float = 10.0, link_from: SheetReferral | None = None) -> None:
+    def boxed(self, text: str, size: float = 10.0, link: str | None = None) -> None:
         inner = self.width - 4
         h = self.height(text, inner, size, True) + 3
         self.keep(h + 2)
@@ -116,7 +135,7 @@ class _Checklist:
         self.pdf.set_line_width(0.6)
         self.pdf.rect(MARGIN, y, self.width, h)
         self.pdf.set_y(y + 1.5)
-        self.para(text, size, True, x=MARGIN + 2, w=inner)
+        self.para(text, size, True, x=MARGIN + 2, w=inner, link=link)
         self.pdf.set_y(y + h + 2)
 
     # parts
@@ -140,7 +159,7 @@ class _Checklist:
         self.pdf.set_y(y + 5)
         self.para(s.no_names, 8.5, after=2)
         self.para(s.instructions, 9.5, after=2)
-        self.boxed(s.emergency_line)
+        self.boxed(s.emergency_line, link=_first_href(s.emergency))
         self.para(f"Strength: {s.legend}", 8.5, after=1)
 
     def item(self, item: SheetItem) -> None:
@@ -178,8 +197,10 @@ class _Checklist:
     def referral(self, r: SheetReferral) -> None:
         x = MARGIN + 4
         name = r.name + (f" ({r.region})" if r.region else "")
-        lines = [(f"{name} — {r.hours}", 10.0, True, MARGIN)]
-        lines += [(f"{c.label}: {c.value}", 9.5, False, x) for c in r.contacts]
+        lines = [(name, 10.0, True, MARGIN)]
+        lines += [(f"{c.label}: {c.value}" + (f" ({c.note})" if c.note else ""), 9.5, False, x)
+                  for c in r.contacts]
+        lines.append((f"Hours: {r.hours}", 8.5, False, x))
         lines.append(("Use for: " + "; ".join(r.when), 8.5, False, x))
         needed = sum(self.height(t, self.width - (left - MARGIN), s, b)
                      for t, s, b, left in lines) + 2
@@ -187,6 +208,7 @@ class _Checklist:
         self.para(lines[0][0], 10, True)
         for c in r.contacts:
             self.contact(c, x)
+        self.para(lines[-2][0], 8.5, x=x)
         self.para(lines[-1][0], 8.5, x=x, after=1.5)
 
     def build(self) -> bytes:
@@ -208,7 +230,7 @@ class _Checklist:
             self.pdf.line(MARGIN, y, MARGIN + self.width, y)
             self.pdf.set_y(y)
         self.heading(f"Whom to contact ({s.country})", 14)
-        self.boxed(s.emergency_line)
+        self.boxed(s.emergency_line, link=_first_href(s.emergency))
         if not s.referrals:
             self.para(f"No other contacts for {s.country} in the knowledge base.", 9.5)
         for r in s.referrals:
@@ -216,16 +238,19 @@ class _Checklist:
         if s.guidance:
             self.heading("Approaching the person", 20)
             for g in s.guidance:
-                lines = [f"Do: {d}" for d in g.do] + [f"Don't: {d}" for d in g.dont]
-                w = self.width - 4
+                lines = [(DO_MARK, d) for d in g.do] + [(DONT_MARK, d) for d in g.dont]
+                w = self.width - 7
                 needed = (self.height(g.title, self.width, 10, True)
-                          + sum(self.height(t, w, 9) for t in lines) + 6)
+                          + sum(self.height(t, w, 9) for _, t in lines) + 6)
                 self.keep(needed)
                 self.para(g.title, 10, True)
                 if g.heading != g.title:
                     self.para(g.topic_label, 8.5)
-                for t in lines:
-                    self.para(f"• {t}", 9, x=MARGIN + 2, w=w)
+                for mark, t in lines:
+                    self.font(9, True)
+                    self.pdf.set_x(MARGIN + 2)
+                    self.pdf.cell(5, 4.5, mark)
+                    self.para(t, 9, x=MARGIN + 7, w=w)
                 self.pdf.ln(1.5)
         self.pdf.ln(2)
         self.keep(12)
@@ -257,8 +282,7 @@ class _CardDrawer:
         total = 0.0
         for text, size, bold in blocks:
             self.pdf.set_font(FONT, "B" if bold else "", size * scale)
-            total += float(self.pdf.multi_cell(inner, size * scale * 0.45, _t(text), align="L",
-                                               dry_run=True, output="HEIGHT")) + 0.5 * scale
+            total += _text_height(self.pdf, inner, size * scale * 0.45, text) + 0.5 * scale
         return total
 
     def _fit(self, blocks: list[tuple[str, float, bool]]) -> float:
@@ -278,8 +302,7 @@ class _CardDrawer:
         for n, (text, size, bold) in enumerate(blocks):
             size *= scale
             pdf.set_font(FONT, "B" if bold else "", size)
-            h = float(pdf.multi_cell(inner, size * 0.45, _t(text), align="L", dry_run=True,
-                                     output="HEIGHT"))
+            h = _text_height(pdf, inner, size * 0.45, text)
             if pdf.get_y() + h > bottom + 0.01:
                 break  # never draw outside the card: what does not fit at 70 % is left off
             left = x + PAD
@@ -314,11 +337,9 @@ class _CardDrawer:
         c = self.card
         blocks: list[tuple[str, float, bool]] = [(c.emergency_line, 7.0, True)]
         links: dict[int, str] = {}
-        if c.emergency:
-            for contact in c.emergency.contacts:
-                if contact.href:
-                    links[0] = contact.href
-                    break
+        first = _first_href(c.emergency)
+        if first:
+            links[0] = first
         if c.contacts:
             blocks.append(("Whom to call", 6.8, True))
             for r in c.contacts:

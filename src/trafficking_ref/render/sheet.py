@@ -22,6 +22,8 @@ CARD_DO = 3
 CARD_DONT = 2
 CARD_CONTACTS = 3
 
+DO_MARK = "✓"
+DONT_MARK = "✗"
 STRENGTH_MARKS = {"strong": "●●●", "medium": "●●○", "weak": "●○○"}
 STRENGTH_LEGEND = "  ".join(f"{STRENGTH_MARKS[s]} {s}" for s in vocab.STRENGTHS)
 
@@ -178,11 +180,16 @@ def footer_text(date: str, kb_version: str) -> str:
     return f"Printed {date} · knowledge base version {kb_version or 'unknown'}"
 
 
+def verb(contact: SheetContact) -> str:
+    """How a contact reads inside a sentence: "call 911", "text 233733", "TTY 711"."""
+    return contact.label if contact.kind == "tty" else contact.label.lower()
+
+
 def emergency_line(emergency: SheetReferral | None, country: str) -> str:
     if emergency is None:
         return (f"If anyone is in immediate danger, call your local emergency number (none is "
                 f"listed for {country} in the knowledge base).")
-    numbers = " or ".join(f"{c.label.lower()} {c.value}" for c in emergency.contacts)
+    numbers = " or ".join(f"{verb(c)} {c.value}" for c in emergency.contacts)
     return f"If anyone is in immediate danger: {numbers} ({emergency.name})."
 
 
@@ -286,12 +293,26 @@ def build_sheet(
     )
 
 
-def _phone_first(referral: SheetReferral) -> SheetReferral:
-    """The referral with only the contacts that work from a card: calls and texts first."""
-    rank = {"phone": 0, "sms": 1, "tty": 2, "chat": 3, "web": 4, "email": 5}
-    contacts = sorted(referral.contacts, key=lambda c: rank[c.kind])[:2]
+def _for_card(referral: SheetReferral) -> SheetReferral:
+    """The referral with only what fits on a card: calls and texts, short notes."""
+    phones = [c for c in referral.contacts if c.kind in ("phone", "sms", "tty")]
+    contacts = [
+        SheetContact(c.kind, c.label, c.value, c.note if c.note and len(c.note) <= 24 else None,
+                     c.href)
+        for c in (phones or list(referral.contacts))[:2]
+    ]
     return SheetReferral(referral.name, referral.description, tuple(contacts), referral.hours,
                          referral.languages, referral.when, referral.region)
+
+
+# On a card the national hotline comes first (after the agency's own protocol), then the rest.
+CARD_SITUATIONS = ("local-protocol", "hotline", "child-protection", "minor", "tip")
+
+
+def _card_rank(referral: Referral) -> tuple[int, int]:
+    ranks = [CARD_SITUATIONS.index(s) if s in CARD_SITUATIONS
+             else len(CARD_SITUATIONS) + vocab.SITUATION_ORDER[s] for s in referral.situations]
+    return min(ranks), -(referral.origin.depth if referral.origin else 0)
 
 
 def build_card(
@@ -299,16 +320,23 @@ def build_card(
     type_: str | None = None, title: str | None = None, agency: str | None = None,
     date: dt.date, paper: str | None = None, copies: int = 4,
 ) -> Card:
-    """A pocket card: the strongest indicators of the checklist for the setting, and whom to call."""
+    """A pocket card: the checklist's top-ranked indicators for the setting; whom to call."""
     person = audience or "unknown"
     indicators = select_indicators(kb, setting, person, type_, CARD_ITEMS)
     items = tuple(
         SheetItem(i.id, i.title, i.description, i.strength, STRENGTH_MARKS[i.strength])
         for i in indicators
     )
-    emergency, referrals = _contacts(kb, country)
-    phoneable = [r for r in referrals if any(c.kind in ("phone", "sms", "tty") for c in r.contacts)]
-    contacts = tuple(_phone_first(r) for r in (phoneable or referrals)[:CARD_CONTACTS])
+    from trafficking_ref.core.assessment import emergency_contact
+    from trafficking_ref.core.routing import filter_referrals
+
+    found = emergency_contact(kb, country)
+    emergency = sheet_referral(found) if found else None
+    others = sorted((r for r in filter_referrals(kb, country) if found is None or r.id != found.id),
+                    key=_card_rank)
+    phoneable = [r for r in others if any(c.kind in ("phone", "sms", "tty") for c in r.contacts)]
+    contacts = tuple(_for_card(sheet_referral(r))
+                     for r in (phoneable or others)[:CARD_CONTACTS])
     do: list[str] = []
     dont: list[str] = []
     for g in approach_guidance(kb, setting, person):

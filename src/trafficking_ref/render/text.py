@@ -5,7 +5,13 @@ from __future__ import annotations
 import textwrap
 
 from trafficking_ref.core.text import printable
-from trafficking_ref.render.sheet import Sheet, SheetContact, SheetReferral
+from trafficking_ref.render.sheet import (
+    DO_MARK,
+    DONT_MARK,
+    Sheet,
+    SheetContact,
+    SheetReferral,
+)
 
 WIDTH = 78
 
@@ -28,9 +34,10 @@ def contact_text(c: SheetContact) -> str:
 
 def _referral(r: SheetReferral) -> list[str]:
     name = r.name + (f" ({r.region})" if r.region else "")
-    lines = _wrap(f"{name} — {r.hours}")
+    lines = _wrap(name)
     for c in r.contacts:
         lines += _wrap(contact_text(c), "    ", "  ")
+    lines += _wrap(f"Hours: {r.hours}", "    ", "  ")
     lines += _wrap("Use for: " + "; ".join(r.when), "    ", "  ")
     return lines
 
@@ -73,9 +80,9 @@ def checklist_text(sheet: Sheet) -> str:
         for g in sheet.guidance:
             lines += _wrap(g.heading)
             for d in g.do:
-                lines += _wrap(f"Do: {d}", "      ", "  + ")
+                lines += _wrap(d, "    ", f"  {DO_MARK} ")
             for d in g.dont:
-                lines += _wrap(f"Don't: {d}", "      ", "  - ")
+                lines += _wrap(d, "    ", f"  {DONT_MARK} ")
     lines.append("")
     lines += _wrap(sheet.disclaimer)
     lines += ["", "-" * WIDTH]

@@ -8,10 +8,10 @@ User text never reaches FTS5 syntax: it is split into word tokens and each token
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from trafficking_ref.core.kb import KnowledgeBase, entry_to_dict
 from trafficking_ref.core.text import fold
 
 MAX_TOKENS = 24
+MAX_TYPO_LENGTH = 40  # longer "words" are not misspellings of anything in the knowledge base
 HIGHLIGHT_START = "\x02"
 HIGHLIGHT_END = "\x03"
 KINDS = ("indicator", "risk-factor", "guidance", "referral")
@@ -63,16 +64,32 @@ class Result:
     suggestions: list[str] = field(default_factory=list)
 
 
+def _fold(text: str) -> str:
+    # ASCII needs no accent stripping, and its casefold() is lower(): skip the per-character work.
+    return text.lower() if text.isascii() else fold(text)
+
+
 def _words(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(_fold(text))
 
 
-def build_index(conn: sqlite3.Connection, kb: KnowledgeBase) -> None:
-    """Create the search tables in ``conn`` from the knowledge base."""
+INDEXED = ("indicators", "risk_factors", "guidance", "referrals")  # collections searched
+
+
+def build_index(
+    conn: sqlite3.Connection, kb: KnowledgeBase,
+    convert: Callable[[Any], dict[str, Any]] = entry_to_dict,
+) -> None:
+    """Create the search tables in ``conn`` from the knowledge base.
+
+    ``docs`` keeps each searchable entry as JSON (``convert``: as :func:`entry_to_dict`) with
+    its origin in columns, so a cached knowledge base can be rebuilt from it.
+    """
     conn.executescript(
         """
         CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, title TEXT,
-            strength TEXT, settings TEXT, types TEXT, audience TEXT, body TEXT);
+            strength TEXT, settings TEXT, types TEXT, audience TEXT, body TEXT,
+            collection TEXT, layer TEXT, file TEXT, line INTEGER, depth INTEGER);
         CREATE VIRTUAL TABLE fts USING fts5(ident, title, aliases, body,
             tokenize = 'porter unicode61 remove_diacritics 2');
         CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -83,29 +100,31 @@ def build_index(conn: sqlite3.Connection, kb: KnowledgeBase) -> None:
     rows = []
     fts_rows = []
     words: set[str] = set()
-    entries: list[Any] = [
-        *kb.indicators.values(), *kb.risk_factors.values(), *kb.guidance.values(),
-        *kb.referrals.values(),
-    ]
-    for rowid, e in enumerate(entries, start=1):
-        data = entry_to_dict(e, with_origin=True)
-        title = getattr(e, "title", None) or getattr(e, "name", "")
-        aliases = " ; ".join(getattr(e, "aliases", ()))
-        parts = [getattr(e, "description", "") or getattr(e, "summary", "")]
-        for name in ("ask", "cautions", "do", "dont"):
-            parts.extend(getattr(e, name, ()))
-        if e.kind == "referral":
-            parts.append(" ".join(s.replace("-", " ") for s in e.situations))
-        body = " ".join(p for p in parts if p)
-        ident = e.id.replace("-", " ")
-        rows.append((
-            rowid, e.id, e.kind, title, getattr(e, "strength", None),
-            " ".join(getattr(e, "settings", ())), " ".join(getattr(e, "types", ())),
-            getattr(e, "audience", None), json.dumps(data, ensure_ascii=False),
-        ))
-        fts_rows.append((rowid, ident, title, aliases, body))
-        words.update(_words(f"{title} {aliases} {body}"))
-    conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    collections = kb.collections()
+    rowid = 0
+    for key in INDEXED:
+        for e in collections[key].values():
+            rowid += 1
+            origin = e.origin
+            title = getattr(e, "title", None) or getattr(e, "name", "")
+            aliases = " ; ".join(getattr(e, "aliases", ()))
+            parts = [getattr(e, "description", "") or getattr(e, "summary", "")]
+            for name in ("ask", "cautions", "do", "dont"):
+                parts.extend(getattr(e, name, ()))
+            if e.kind == "referral":
+                parts.append(" ".join(s.replace("-", " ") for s in e.situations))
+            body = " ".join(p for p in parts if p)
+            rows.append((
+                rowid, e.id, e.kind, title, getattr(e, "strength", None),
+                " ".join(getattr(e, "settings", ())), " ".join(getattr(e, "types", ())),
+                getattr(e, "audience", None), dumps(convert(e)), key,
+                *((origin.layer, origin.file, origin.line, origin.depth) if origin
+                  else (None, None, None, None)),
+            ))
+            fts_rows.append((rowid, e.id.replace("-", " "), title, aliases, body))
+            words.update(_TOKEN.findall(_fold(f"{title} {aliases} {body}")))
+    conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.executemany(
         "INSERT INTO fts (rowid, ident, title, aliases, body) VALUES (?, ?, ?, ?, ?)", fts_rows
     )
@@ -115,6 +134,16 @@ def build_index(conn: sqlite3.Connection, kb: KnowledgeBase) -> None:
         [(" ".join(_words(term)), group.id) for group in kb.synonyms.values()
          for term in group.terms if _words(term)],
     )
+
+
+def _entry(body: str, layer: str | None, file: str | None, line: int | None) -> dict[str, Any]:
+    """A hit's entry: as ``entry_to_dict(entry, with_origin=True)``."""
+    data: dict[str, Any] = json.loads(body)
+    if layer is not None:
+        data["layer"] = layer
+        data["file"] = file
+        data["line"] = line
+    return data
 
 
 def _quote(token: str) -> str:
@@ -170,7 +199,9 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
         clauses.append("d.kind = ?")
         params.append(filters.kind)
     if filters.setting:
-        clauses.append("(' ' || d.settings || ' ' LIKE ? OR ' ' || d.settings || ' ' LIKE '% any %')")
+        clauses.append(
+            "(' ' || d.settings || ' ' LIKE ? OR ' ' || d.settings || ' ' LIKE '% any %')"
+        )
         params.append(f"% {filters.setting} %")
     if filters.type:
         clauses.append("' ' || d.types || ' ' LIKE ?")
@@ -184,17 +215,20 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
     return (" AND " + " AND ".join(clauses)) if clauses else "", params
 
 
+_CANDIDATES = 400  # rows ranked by bm25 before the re-ranking
+
+
 def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: int) -> list[Hit]:
     concepts = _concepts(conn, tokens)
     where, params = _where(filters)
     full = " OR ".join(f"({_concept_query(c)})" for c in concepts)
-    sql = (
-        "SELECT d.rowid, d.id, d.kind, d.title, d.body, bm25(fts, ?, ?, ?, ?) AS rank, "
-        f"snippet(fts, 3, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16) "
+    # Rank every match cheaply; snippets and entries only for the hits shown.
+    rows = conn.execute(
+        "SELECT fts.rowid, bm25(fts, ?, ?, ?, ?) AS rank, d.id, d.title "
         "FROM fts JOIN docs d ON d.rowid = fts.rowid "
-        f"WHERE fts MATCH ?{where} ORDER BY rank LIMIT 400"
-    )
-    rows = conn.execute(sql, [*_WEIGHTS, full, *params]).fetchall()
+        f"WHERE fts MATCH ?{where} ORDER BY rank, fts.rowid LIMIT {_CANDIDATES}",
+        [*_WEIGHTS, full, *params],
+    ).fetchall()
     if not rows:
         return []
     coverage: dict[int, int] = {}
@@ -205,24 +239,37 @@ def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: i
             ):
                 coverage[rowid] = coverage.get(rowid, 0) + 1
     query_text = " ".join(tokens)
-    worst = max(-r[5] for r in rows) or 1.0
-    hits = []
-    for rowid, entry_id, kind, title, body, rank, snippet in rows:
+    query_id = "-".join(tokens)
+    worst = max(-r[1] for r in rows) or 1.0
+    scored = []
+    for rowid, rank, entry_id, title in rows:
         score = coverage.get(rowid, 1) + 0.9 * (-rank / worst)
-        if fold(title) == query_text or entry_id == "-".join(tokens):
+        if entry_id == query_id or _fold(title) == query_text:
             score += 5
-        hits.append(Hit(entry_id, kind, title, round(score, 4), snippet, json.loads(body)))
-    hits.sort(key=lambda h: (-h.score, h.id))
-    return hits[:limit]
+        scored.append((-round(score, 4), entry_id, rowid))
+    scored.sort()
+    hits = []
+    for neg, entry_id, rowid in scored[:limit]:
+        snippet, kind, title, body, layer, file, line = conn.execute(
+            f"SELECT snippet(fts, 3, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '…', 16), "
+            "d.kind, d.title, d.body, d.layer, d.file, d.line "
+            "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND fts.rowid = ?",
+            [full, rowid],
+        ).fetchone()
+        hits.append(Hit(entry_id, kind, title, -neg, snippet, _entry(body, layer, file, line)))
+    return hits
 
 
 def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
     """Replace each unknown word with the closest word of the knowledge base."""
+    import difflib
+
     known = [w for (w,) in conn.execute("SELECT word FROM words")]
     known_set = set(known)
     fixed = []
     for token in tokens:
-        if token in known_set or token in STOP_WORDS or len(token) < 3:
+        if (token in known_set or token in STOP_WORDS or len(token) < 3
+                or len(token) > MAX_TYPO_LENGTH):
             fixed.append(token)
             continue
         close = difflib.get_close_matches(token, known, n=1, cutoff=0.75)
@@ -233,7 +280,8 @@ def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
 def search(
     conn: sqlite3.Connection, query: str, filters: Filters | None = None, limit: int = 10
 ) -> Result:
-    """Search for ``query``: best hits first; retries with corrected spelling when nothing is found."""
+    """Search for ``query``: best hits first; retries with corrected spelling when nothing is
+    found."""
     filters = filters or Filters()
     tokens = _words(query)[: MAX_TOKENS * 4]
     result = Result(hits=[], query=query)
@@ -253,4 +301,6 @@ def search(
 
 def suggest_ids(ids: list[str], wanted: str, n: int = 3) -> list[str]:
     """Ids close to ``wanted``, for "did you mean" on an unknown id."""
+    import difflib
+
     return difflib.get_close_matches(wanted, ids, n=n, cutoff=0.5)

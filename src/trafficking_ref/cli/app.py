@@ -323,9 +323,9 @@ def search(
         else:
             o.line("Try fewer or other words, e.g. 'passport', 'scared', 'older boyfriend'.")
         return
-    from trafficking_ref.render.terminal import search_table
+    from trafficking_ref.render.terminal import search_results
 
-    o.out().print(search_table(result.hits, o.is_plain()))
+    o.out().print(search_results(result.hits, o.is_plain(), o.out().width))
 
 
 from trafficking_ref.cli.checklist import checklist  # noqa: E402

@@ -78,6 +78,28 @@ def _snippet(snippet: str, plain: bool) -> Text:
     return text
 
 
+def search_results(hits: list[Hit], plain: bool, width: int) -> RenderableType:
+    """A table on a wide screen; a numbered list (readable at any width, and when piped)."""
+    if width >= 110:
+        return search_table(hits, plain)
+    from rich.padding import Padding
+
+    lines: list[RenderableType] = []
+    for n, h in enumerate(hits, start=1):
+        head = _t(f"{n}. ", "bold", plain)
+        head.append(_t(h.title, "bold", plain))
+        meta = [h.id, h.kind]
+        if h.entry.get("strength"):
+            meta.append(h.entry["strength"])
+        head.append(_t(f"  [{' · '.join(meta)}]", "dim", plain))
+        lines.append(head)
+        settings = ", ".join(h.entry.get("settings", []))
+        if settings:
+            lines.append(Padding(Text(f"Settings: {settings}"), (0, 0, 0, 3)))
+        lines.append(Padding(_snippet(h.snippet, plain), (0, 0, 0, 3)))
+    return Group(*lines)
+
+
 def search_table(hits: list[Hit], plain: bool) -> Table:
     t = table(["Id", "Title", "Kind", "Strength", "Settings", "Match"], plain)
     for h in hits:

@@ -107,6 +107,7 @@ def main(
 ) -> None:
     State.data_dirs = list(data_dir or [])
     State._store = None
+    o.said_interrupted = False
 
 
 # --- validate / schema ------------------------------------------------------------------------
@@ -224,9 +225,9 @@ def risk_factors(json_out: JsonOpt = False) -> None:
     if json_out:
         o.print_json([entry_to_dict(r, with_origin=True) for r in items])
         return
-    from trafficking_ref.render.terminal import risk_factors_table
+    from trafficking_ref.render.terminal import risk_factors_view
 
-    o.out().print(risk_factors_table(items, o.is_plain()))
+    o.out().print(risk_factors_view(items, o.is_plain(), o.out().width))
     o.line(o.style("Risk factors make a person more vulnerable; none of them is a sign that "
                    "trafficking is happening.", "italic"))
 
@@ -252,12 +253,14 @@ def referrals(
         o.print_json([entry_to_dict(r, with_origin=True) for r in items])
         return
     if not items:
-        o.line(f"No referrals match (country {cc or 'any'}, region {region or 'any'}, "
+        from trafficking_ref.core.text import printable
+
+        o.line(f"No referrals match (country {cc or 'any'}, region {printable(region or 'any')}, "
                f"situation {situation.value if situation else 'any'}).")
         return
-    from trafficking_ref.render.terminal import referrals_table
+    from trafficking_ref.render.terminal import referrals_view
 
-    o.out().print(referrals_table(items, o.is_plain()))
+    o.out().print(referrals_view(items, o.is_plain(), o.out().width))
 
 
 def _country(value: str) -> str:
@@ -380,5 +383,10 @@ def run() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        o.err().print("trafficking-ref: interrupted")
+        o.interrupted()
         raise SystemExit(o.EXIT_INTERRUPTED) from None
+    except SystemExit as exc:
+        # Typer turns Ctrl-C into a silent exit 130: say why, unless a command already did.
+        if exc.code == o.EXIT_INTERRUPTED:
+            o.interrupted()
+        raise

@@ -59,6 +59,54 @@ def referrals_table(referrals: Iterable[Referral], plain: bool) -> Table:
     return t
 
 
+WIDE = 110
+
+
+class _Indented:
+    """Text wrapped to the width with a hanging indent, without padding lines with spaces."""
+
+    def __init__(self, text: Text, indent: int = 3):
+        self.text, self.indent = text, indent
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        width = max(options.max_width - self.indent, 20)
+        for line in self.text.wrap(console, width, justify="default"):
+            yield Text(" " * self.indent) + line
+
+
+def _indented(text: Text) -> _Indented:
+    return _Indented(text)
+
+
+def referrals_view(referrals: list[Referral], plain: bool, width: int) -> RenderableType:
+    """A table on a wide screen; one block per service otherwise (and when piped)."""
+    if width >= WIDE:
+        return referrals_table(referrals, plain)
+    parts: list[RenderableType] = []
+    for n, r in enumerate(referrals, start=1):
+        head = _t(f"{n}. {r.name}", "bold", plain)
+        place = r.country + (f", {r.region}" if r.region else "")
+        if r.origin and r.origin.depth > 0:
+            head.append(_t(" (local layer)", "italic", plain))
+        head.append(_t(f"  [{r.id} · {place} · verified {r.verified_on}]", "dim", plain))
+        parts.append(head)
+        parts += [_indented(contact_line(c, plain)) for c in r.contacts]
+        when = "; ".join(vocab.SITUATIONS[s] for s in r.situations)
+        parts.append(_indented(Text(f"When: {when}")))
+    return Group(*parts)
+
+
+def risk_factors_view(items: list[RiskFactor], plain: bool, width: int) -> RenderableType:
+    if width >= WIDE:
+        return risk_factors_table(items, plain)
+    parts: list[RenderableType] = []
+    for r in items:
+        head = _t(r.title, "bold", plain)
+        head.append(_t(f"  [{r.id}]", "dim", plain))
+        parts += [head, _indented(Text(r.description))]
+    return Group(*parts)
+
+
 def risk_factors_table(items: Iterable[RiskFactor], plain: bool) -> Table:
     t = table(["Id", "Risk factor", "Why it matters"], plain)
     for r in items:
@@ -80,10 +128,8 @@ def _snippet(snippet: str, plain: bool) -> Text:
 
 def search_results(hits: list[Hit], plain: bool, width: int) -> RenderableType:
     """A table on a wide screen; a numbered list (readable at any width, and when piped)."""
-    if width >= 110:
+    if width >= WIDE:
         return search_table(hits, plain)
-    from rich.padding import Padding
-
     lines: list[RenderableType] = []
     for n, h in enumerate(hits, start=1):
         head = _t(f"{n}. ", "bold", plain)
@@ -95,8 +141,8 @@ def search_results(hits: list[Hit], plain: bool, width: int) -> RenderableType:
         lines.append(head)
         settings = ", ".join(h.entry.get("settings", []))
         if settings:
-            lines.append(Padding(Text(f"Settings: {settings}"), (0, 0, 0, 3)))
-        lines.append(Padding(_snippet(h.snippet, plain), (0, 0, 0, 3)))
+            lines.append(_indented(Text(f"Settings: {settings}")))
+        lines.append(_indented(_snippet(h.snippet, plain)))
     return Group(*lines)
 
 

@@ -12,7 +12,6 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from trafficking_ref.core.kb import KnowledgeBase, entry_to_dict
@@ -31,37 +30,80 @@ STOP_WORDS = frozenset(
     you your yours about also can could get got really seems seem""".split()
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# In ASCII text, \w is [A-Za-z0-9_]: everything else separates words.
+_ASCII_SEPARATORS = {
+    code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")
+}
 _WEIGHTS = (4.0, 10.0, 6.0, 1.0)  # id, title, aliases, body
 
 
-@dataclass
-class Filters:
-    kind: str | None = None
-    setting: str | None = None
-    type: str | None = None
-    audience: str | None = None
-    strength: str | None = None
+class _Record:
+    """A small value class; plain ``__slots__`` classes because creating dataclasses costs
+    about half a millisecond each at every start of the program."""
+
+    __slots__: tuple[str, ...] = ()
+    _fields: tuple[str, ...] = ()  # in the constructor's order
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(
+            getattr(self, name) == getattr(other, name) for name in self._fields
+        )
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+
+class Filters(_Record):
+    """Only entries with these values (``None``: any)."""
+
+    _fields = ("kind", "setting", "type", "audience", "strength")
+    __slots__ = tuple(sorted(_fields))
+
+    def __init__(self, kind: str | None = None, setting: str | None = None,
+                 type: str | None = None, audience: str | None = None,
+                 strength: str | None = None) -> None:
+        self.kind = kind
+        self.setting = setting
+        self.type = type
+        self.audience = audience
+        self.strength = strength
 
     def active(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+        """The filters in force, in the order of the options."""
+        return {name: value for name in self._fields if (value := getattr(self, name))}
 
 
-@dataclass
-class Hit:
-    id: str
-    kind: str
-    title: str
-    score: float
-    snippet: str
-    entry: dict[str, Any]
+class Hit(_Record):
+    """One result: ``entry`` is ``entry_to_dict(entry, with_origin=True)``; ``snippet`` marks
+    the matched words with :data:`HIGHLIGHT_START` and :data:`HIGHLIGHT_END`."""
+
+    _fields = ("id", "kind", "title", "score", "snippet", "entry")
+    __slots__ = tuple(sorted(_fields))
+
+    def __init__(self, id: str, kind: str, title: str, score: float, snippet: str,
+                 entry: dict[str, Any]) -> None:
+        self.id = id
+        self.kind = kind
+        self.title = title
+        self.score = score
+        self.snippet = snippet
+        self.entry = entry
 
 
-@dataclass
-class Result:
-    hits: list[Hit]
-    query: str
-    corrected: str | None = None  # the query actually run, when typos were corrected
-    suggestions: list[str] = field(default_factory=list)
+class Result(_Record):
+    """The hits, best first, and what was searched for."""
+
+    _fields = ("hits", "query", "corrected", "suggestions")
+    __slots__ = tuple(sorted(_fields))
+
+    def __init__(self, hits: list[Hit], query: str, corrected: str | None = None,
+                 suggestions: list[str] | None = None) -> None:
+        self.hits = hits
+        self.query = query
+        self.corrected = corrected  # the query actually run, when typos were corrected
+        self.suggestions = [] if suggestions is None else suggestions
 
 
 def _fold(text: str) -> str:
@@ -78,7 +120,7 @@ INDEXED = ("indicators", "risk_factors", "guidance", "referrals")  # collections
 
 def build_index(
     conn: sqlite3.Connection, kb: KnowledgeBase,
-    convert: Callable[[Any], dict[str, Any]] = entry_to_dict,
+    convert: Callable[[Any], Any] = entry_to_dict,
 ) -> None:
     """Create the search tables in ``conn`` from the knowledge base.
 
@@ -100,6 +142,7 @@ def build_index(
     rows = []
     fts_rows = []
     words: set[str] = set()
+    ascii_texts: list[str] = []
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     collections = kb.collections()
     rowid = 0
@@ -123,7 +166,13 @@ def build_index(
                   else (None, None, None, None)),
             ))
             fts_rows.append((rowid, e.id.replace("-", " "), title, aliases, body))
-            words.update(_TOKEN.findall(_fold(f"{title} {aliases} {body}")))
+            text = f"{title} {aliases} {body}"
+            if text.isascii():
+                ascii_texts.append(text)
+            else:
+                words.update(_TOKEN.findall(fold(text)))
+    # ASCII: lower-case, and every character that is not a word character separates words.
+    words.update(" ".join(ascii_texts).lower().translate(_ASCII_SEPARATORS).split())
     conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.executemany(
         "INSERT INTO fts (rowid, ident, title, aliases, body) VALUES (?, ?, ?, ?, ?)", fts_rows
@@ -223,12 +272,27 @@ def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: i
     where, params = _where(filters)
     full = " OR ".join(f"({_concept_query(c)})" for c in concepts)
     # Rank every match cheaply; snippets and entries only for the hits shown.
-    rows = conn.execute(
-        "SELECT fts.rowid, bm25(fts, ?, ?, ?, ?) AS rank, d.id, d.title "
-        "FROM fts JOIN docs d ON d.rowid = fts.rowid "
-        f"WHERE fts MATCH ?{where} ORDER BY rank, fts.rowid LIMIT {_CANDIDATES}",
-        [*_WEIGHTS, full, *params],
-    ).fetchall()
+    if where:
+        rows = conn.execute(
+            "SELECT fts.rowid, bm25(fts, ?, ?, ?, ?) AS rank, d.id, d.title "
+            "FROM fts JOIN docs d ON d.rowid = fts.rowid "
+            f"WHERE fts MATCH ?{where} ORDER BY rank, fts.rowid LIMIT {_CANDIDATES}",
+            [*_WEIGHTS, full, *params],
+        ).fetchall()
+    else:  # no filter: rank the index alone, then name the candidates
+        ranked = conn.execute(
+            "SELECT rowid, bm25(fts, ?, ?, ?, ?) AS rank FROM fts "
+            f"WHERE fts MATCH ? ORDER BY rank, rowid LIMIT {_CANDIDATES}",
+            [*_WEIGHTS, full],
+        ).fetchall()
+        names = dict.fromkeys(rowid for rowid, _rank in ranked)
+        if names:
+            marks = ", ".join("?" * len(names))
+            for rowid, entry_id, title in conn.execute(
+                f"SELECT rowid, id, title FROM docs WHERE rowid IN ({marks})", list(names)
+            ):
+                names[rowid] = (entry_id, title)
+        rows = [(rowid, rank, *names[rowid]) for rowid, rank in ranked]  # type: ignore[misc]
     if not rows:
         return []
     coverage: dict[int, int] = {}

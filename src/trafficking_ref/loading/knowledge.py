@@ -6,8 +6,10 @@ Every problem in every file is collected (not only the first) and located to fil
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,15 +88,28 @@ def read_layer_files(layers: list[Layer]) -> LayerFiles:
     for layer in layers:
         for key, name in vocab.FILES.items():
             path = layer.path / name
+            why = None
             try:
-                if not path.is_file():
-                    continue
-                size = path.stat().st_size
-                data = None if size > MAX_BYTES else path.read_bytes()
+                info = path.stat()
+                if not stat.S_ISREG(info.st_mode):
+                    why = "it is not a regular file (a directory, device or pipe)"
+                else:
+                    size = info.st_size
+                    data = None if size > MAX_BYTES else path.read_bytes()
+            except FileNotFoundError:
+                if not path.is_symlink():
+                    continue  # a layer holds only the files it needs
+                why = "it is a symbolic link to nothing"
             except OSError as exc:
+                why = exc.strerror or str(exc)
+                if exc.errno == errno.ELOOP:
+                    why += " (a symbolic link that points back to itself?)"
+            if why is not None:
                 found.problems.append(Problem(
-                    _display(path), 1, 1, "file", f"cannot be read: {exc.strerror}", "unreadable"
+                    _display(path), 1, 1, "file", f"cannot be read: {why}", "unreadable"
                 ))
+                # Listed without content, so a cache of the layer without it is not used.
+                found.files.append((layer, key, path, None))
                 continue
             if data is None:
                 found.problems.append(Problem(
@@ -134,12 +149,20 @@ def _display(path: Path) -> str:
 @dataclass
 class _Ref:
     file: str
-    line: int
-    col: int
+    read: ReadResult  # located only when reported: most references are fine
+    path: tuple[Any, ...]
     where: str
     what: str  # "source" or "guidance"
     target: str
     depth: int
+
+    @property
+    def line(self) -> int:
+        return _locate(self.read, self.path, False)[0]
+
+    @property
+    def col(self) -> int:
+        return _locate(self.read, self.path, False)[1]
 
 
 @dataclass
@@ -162,6 +185,17 @@ def _field_names(key: str) -> list[str]:
     return sorted(names)
 
 
+_ECHO = 60  # characters of a wrong value quoted back in a message
+
+
+def _clip(value: object) -> str:
+    """A value quoted in a message, cut short: a one-megabyte mistake gets a one-line message."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= _ECHO:
+        return text
+    return f"{text[:_ECHO]}… ({len(text):,} characters)"
+
+
 def _suggest(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
@@ -176,39 +210,43 @@ def _describe(err: Any, key: str) -> tuple[str, str]:
     if kind == "extra_forbidden":
         names = _field_names(key)
         hint = _suggest(str(last), names) or f" — allowed keys here: {', '.join(names)}"
-        return f"unknown key '{last}'{hint}", "unknown-key"
+        return f"unknown key '{_clip(str(last))}'{hint}", "unknown-key"
     if kind == "missing":
         return f"required key '{last}' is missing — add '{last}: ...'", "missing"
     if kind == "literal_error":
         allowed = err.get("ctx", {}).get("expected", "")
         options = [o.strip(" '") for o in allowed.replace(" or ", ", ").split(",")]
-        hint = _suggest(str(value), options)
-        return f"'{value}' is not allowed; use one of {allowed}{hint}", "bad-value"
+        hint = _suggest(str(value), options) if len(str(value)) <= _ECHO else ""
+        return f"'{_clip(str(value))}' is not allowed; use one of {allowed}{hint}", "bad-value"
     if kind == "string_type":
-        shown = "nothing" if value is None else f"{type(value).__name__} {value!r}"
+        shown = "nothing" if value is None else f"{type(value).__name__} {_clip(repr(value))}"
         return f"expected text, found {shown} — write the text (quote it if it looks like a " \
             "number)", "wrong-type"
     if kind == "bool_type":
-        return f"expected true or false, found {value!r}", "wrong-type"
+        return f"expected true or false, found {_clip(repr(value))}", "wrong-type"
     if kind in ("int_type", "int_parsing"):
-        return f"expected a whole number, found {value!r}", "wrong-type"
+        return f"expected a whole number, found {_clip(repr(value))}", "wrong-type"
     if kind == "list_type":
         return "expected a list — write it as [a, b] or as lines starting with '- '", "wrong-type"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         return "expected a mapping of keys and values (key: value)", "wrong-type"
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return f"'{value}' is not a date — write it as YYYY-MM-DD", "bad-value"
+        return f"'{_clip(str(value))}' is not a date — write it as YYYY-MM-DD", "bad-value"
     if kind == "too_short":
         return "must not be empty — add at least one item", "missing"
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
         return f"is too long (the limit is {limit} characters) — shorten it", "too-long"
     if kind == "string_pattern_mismatch" and last == "country":
-        return f"'{value}' is not a two-letter country code (ISO 3166-1 alpha-2, e.g. US, GB) " \
+        return f"'{_clip(str(value))}' is not a two-letter country code (ISO 3166-1 alpha-2, " \
+            "e.g. US, GB) " \
             "or EU", "bad-value"
     if kind in ("greater_than_equal", "less_than_equal"):
-        return f"{value!r} is out of range: {err['msg'].lower()}", "bad-value"
-    return err["msg"][0].lower() + err["msg"][1:], kind.replace("_", "-")
+        return f"{_clip(repr(value))} is out of range: {err['msg'].lower()}", "bad-value"
+    message = err["msg"]
+    if isinstance(value, str) and len(value) > _ECHO:  # custom messages quote the value
+        message = message.replace(value, _clip(value))
+    return message[0].lower() + message[1:], kind.replace("_", "-")
 
 
 def _loc_text(loc: tuple[Any, ...]) -> str:
@@ -239,7 +277,7 @@ def _validate_file(
     from trafficking_ref.loading.yamlread import read_yaml
 
     shown = _display(path)
-    read = read_yaml(data)
+    read = read_yaml(data, all_marks=False)  # the other marks are read when a problem needs them
     for p in read.problems:
         problems.append(Problem(shown, p.line, p.col, "file", p.message, p.code))
     if read.problems:
@@ -281,9 +319,10 @@ def _validate_file(
     model = models.ENTRY_MODELS[key]
     kind = vocab.KIND_OF_KEY[key]
     for index, raw in enumerate(entries):
-        line, col = read.marks.get((key, index), (1, 1))
+        line, col = read.shallow_mark((key, index), (1, 1))
         entry_id = raw.get("id") if isinstance(raw, dict) else None
-        where = f"{kind} '{entry_id}'" if isinstance(entry_id, str) else f"{key}[{index}]"
+        where = (f"{kind} '{_clip(entry_id)}'" if isinstance(entry_id, str)
+                 else f"{key}[{index}]")
         try:
             entry = model.model_validate(raw)
         except ValidationError as exc:
@@ -299,11 +338,11 @@ def _validate_file(
             continue
         data_dict = entry.model_dump(mode="json")
         for i, source_id in enumerate(data_dict.get("sources", [])):
-            s_line, s_col = _locate(read, (key, index, "sources", i), False)
-            refs.append(_Ref(shown, s_line, s_col, where, "source", source_id, layer.depth))
+            refs.append(_Ref(shown, read, (key, index, "sources", i), where, "source",
+                             source_id, layer.depth))
         for i, step in enumerate(data_dict.get("next_steps", []) or []):
-            s_line, s_col = _locate(read, (key, index, "next_steps", i), False)
-            refs.append(_Ref(shown, s_line, s_col, where, "guidance", step, layer.depth))
+            refs.append(_Ref(shown, read, (key, index, "next_steps", i), where, "guidance", step,
+                             layer.depth))
         if key == "referrals":
             _check_contacts(data_dict, read, (key, index), shown, where, problems)
         loaded.append(_Loaded(key, data_dict, Origin(layer.name, shown, line, layer.depth),

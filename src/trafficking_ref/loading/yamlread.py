@@ -198,7 +198,8 @@ def _build(text: str, result: ReadResult, all_marks: bool) -> None:
 
     def fail(event: yaml.Event, code: str, message: str) -> None:
         mark = event.start_mark
-        result.problems.append(YamlProblem(mark.line + 1, mark.column + 1, code, message))
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        result.problems.append(YamlProblem(line, col, code, message))
         raise _Stop
 
     def check_key(event: yaml.Event, value: Any) -> None:
@@ -209,7 +210,8 @@ def _build(text: str, result: ReadResult, all_marks: bool) -> None:
         if value in container:
             if not all_marks:
                 raise _Redo
-            first = key_marks[(*path, value)][0]
+            first_path = (*path, value)
+            first = key_marks[first_path][0]
             fail(event, "duplicate-key",
                  f"key '{value}' appears twice in this mapping (first at line {first}) — "
                  "keep one")
@@ -244,7 +246,8 @@ def _build(text: str, result: ReadResult, all_marks: bool) -> None:
                 if is_list:
                     if track:
                         start = event.start_mark
-                        marks[(*path, len(container))] = (start.line + 1, start.column + 1)
+                        child = (*path, len(container))
+                        marks[child] = (start.line + 1, start.column + 1)
                     container.append(value)
                 elif pending is not no_key:
                     if track:

@@ -120,7 +120,7 @@ def test_wheel_contains_every_knowledge_file(wheel):
         assert "trafficking_ref/cli/app.py" in names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         text = archive.read(entry_points).decode()
-        assert "trafficking-ref = trafficking_ref.cli.app:run" in text
+        assert "trafficking-ref = trafficking_ref.cli.entry:main" in text
         # Nothing from a developer's checkout leaks into the wheel.
         assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
         assert not [n for n in names if n.startswith(("tests/", "staging/"))]

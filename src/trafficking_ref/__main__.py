@@ -1,3 +1,3 @@
-from trafficking_ref.cli.app import run
+from trafficking_ref.cli.entry import main
 
-run()
+main()

@@ -18,7 +18,6 @@ import typer
 
 from trafficking_ref.cli import output as o
 from trafficking_ref.core import vocab
-from trafficking_ref.core.checklist import DEFAULT_LENGTH
 
 export_app = typer.Typer(
     help="Printed checklists, pocket cards and data exports for trainers.",
@@ -191,7 +190,7 @@ def checklist(
     length: Annotated[int, typer.Option(
         "--length", "-n", min=0, max=500,
         help="How many indicators (as many as the field checklist by default; 0 = all).")] =
-        DEFAULT_LENGTH,
+        vocab.CHECKLIST_LENGTH,
     fmt: Annotated[Optional[ChecklistFormat], typer.Option(
         "--format", "-F", help="Output format (default: from -o's suffix, else md).")] = None,
     output: OutputOpt = None,

@@ -21,7 +21,7 @@ QUIT = "q"
 ANSWERS = {OBSERVED: "observed", NOT_OBSERVED: "not observed", UNSURE: "unsure",
            SKIPPED: "skipped"}
 CHOICES = (OBSERVED, NOT_OBSERVED, UNSURE, SKIPPED, BACK, HELP, QUIT)
-DEFAULT_LENGTH = 24
+DEFAULT_LENGTH = vocab.CHECKLIST_LENGTH
 
 
 def audience_for(person: str) -> str | None:

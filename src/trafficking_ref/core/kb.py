@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Union
 
-BUILT_IN = "built-in"
+from trafficking_ref.core.vocab import BUILT_IN
 
 
 @dataclass(frozen=True)

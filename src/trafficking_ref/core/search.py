@@ -12,10 +12,12 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trafficking_ref.core.kb import KnowledgeBase, entry_to_dict
 from trafficking_ref.core.text import fold
+
+if TYPE_CHECKING:  # the search itself runs on the cache without the entry classes
+    from trafficking_ref.core.kb import KnowledgeBase
 
 MAX_TOKENS = 24
 MAX_TYPO_LENGTH = 40  # longer "words" are not misspellings of anything in the knowledge base
@@ -120,13 +122,15 @@ INDEXED = ("indicators", "risk_factors", "guidance", "referrals")  # collections
 
 def build_index(
     conn: sqlite3.Connection, kb: KnowledgeBase,
-    convert: Callable[[Any], Any] = entry_to_dict,
+    convert: Callable[[Any], Any] | None = None,
 ) -> None:
     """Create the search tables in ``conn`` from the knowledge base.
 
     ``docs`` keeps each searchable entry as JSON (``convert``: as :func:`entry_to_dict`) with
     its origin in columns, so a cached knowledge base can be rebuilt from it.
     """
+    if convert is None:
+        from trafficking_ref.core.kb import entry_to_dict as convert
     conn.executescript(
         """
         CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, title TEXT,

@@ -5,6 +5,9 @@ Plain Python only (no pydantic): the fast path imports this module.
 
 from __future__ import annotations
 
+BUILT_IN = "built-in"  # the name of the layer shipped with the program
+CHECKLIST_LENGTH = 24  # signs in a field checklist (and its printed form) unless asked otherwise
+
 SETTINGS: dict[str, str] = {
     "school": "School",
     "hospitality": "Hotels and hospitality",

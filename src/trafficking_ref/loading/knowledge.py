@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from trafficking_ref import __version__
 from trafficking_ref.core import vocab
-from trafficking_ref.core.kb import BUILT_IN, KnowledgeBase, Origin, entry_from_dict
 from trafficking_ref.loading.limits import MAX_BYTES
 from trafficking_ref.loading.problems import KnowledgeError, LayerError, Problem
 
 if TYPE_CHECKING:
+    from trafficking_ref.core.kb import KnowledgeBase, Origin
     from trafficking_ref.loading.yamlread import ReadResult
 
 ENV_DATA_DIR = "TRAFFICKING_REF_DATA_DIR"
@@ -69,7 +69,7 @@ def resolve_layers(data_dirs: list[str], environ: dict[str, str] | None = None) 
     builtin = env.get(ENV_BUILTIN_DIR)
     if builtin and not Path(builtin).is_dir():
         raise LayerError(f"the built-in data directory '{builtin}' is not a directory")
-    layers = [Layer(BUILT_IN, Path(builtin) if builtin else builtin_data_dir(), 0)]
+    layers = [Layer(vocab.BUILT_IN, Path(builtin) if builtin else builtin_data_dir(), 0)]
     paths = [p for p in env.get(ENV_DATA_DIR, "").split(os.pathsep) if p.strip()]
     paths += list(data_dirs)
     for raw in paths:
@@ -274,6 +274,7 @@ def _validate_file(
     from pydantic import ValidationError
 
     from trafficking_ref.core import models
+    from trafficking_ref.core.kb import Origin
     from trafficking_ref.loading.yamlread import read_yaml
 
     shown = _display(path)
@@ -366,6 +367,8 @@ def _check_contacts(
 
 def load_knowledge(found: LayerFiles) -> tuple[KnowledgeBase, list[Problem]]:
     """Validate and merge every layer. Raises KnowledgeError when any error is found."""
+    from trafficking_ref.core.kb import KnowledgeBase, entry_from_dict
+
     problems: list[Problem] = list(found.problems)
     refs: list[_Ref] = []
     loaded: list[_Loaded] = []

@@ -23,10 +23,9 @@ import zlib
 from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trafficking_ref import __version__
-from trafficking_ref.core.kb import KnowledgeBase, Origin, entry_from_dict
 from trafficking_ref.loading.knowledge import (
     FORMAT_VERSION,
     Layer,
@@ -34,6 +33,9 @@ from trafficking_ref.loading.knowledge import (
     load_knowledge,
     read_layer_files,
 )
+
+if TYPE_CHECKING:  # a cache hit for a search never needs the entry classes
+    from trafficking_ref.core.kb import KnowledgeBase, Origin
 
 ENV_CACHE_DIR = "TRAFFICKING_REF_CACHE_DIR"
 ENV_NO_CACHE = "TRAFFICKING_REF_NO_CACHE"
@@ -258,6 +260,8 @@ def _write_rest(conn: sqlite3.Connection, kb: KnowledgeBase) -> None:
 
 def _read_kb(conn: sqlite3.Connection) -> KnowledgeBase:
     """Rebuild the knowledge base from a cache: the same entries, in the same order."""
+    from trafficking_ref.core.kb import KnowledgeBase, Origin, entry_from_dict
+
     meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('layers', 'hash')"))
     kb = KnowledgeBase(layers=tuple(json.loads(meta["layers"])), content_hash=meta["hash"])
     collections = kb.collections()

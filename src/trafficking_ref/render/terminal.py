@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -11,15 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from trafficking_ref.core import vocab
-from trafficking_ref.core.kb import (
-    Guidance,
-    Indicator,
-    KnowledgeBase,
-    Referral,
-    RiskFactor,
-    Source,
-)
 from trafficking_ref.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit
+
+if TYPE_CHECKING:  # search results render without the entry classes
+    from trafficking_ref.core.kb import KnowledgeBase, Referral, RiskFactor, Source
 
 
 def _t(value: Any, style: str = "", plain: bool = False) -> Text:
@@ -191,6 +186,8 @@ def _sources(ids: Iterable[str], kb: KnowledgeBase, plain: bool) -> list[Text]:
 
 
 def entry_detail(entry: Any, kb: KnowledgeBase, plain: bool) -> RenderableType:
+    from trafficking_ref.core.kb import Guidance, Indicator, Referral, RiskFactor, Source
+
     parts: list[RenderableType] = []
     if isinstance(entry, Indicator):
         parts.append(_heading(entry.title, f"indicator · {entry.strength}", plain))

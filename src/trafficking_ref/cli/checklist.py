@@ -11,15 +11,17 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from trafficking_ref.cli import output as o
 from trafficking_ref.cli.app import Setting, State, TType, _country
-from trafficking_ref.core import checklist as ck
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
+
+if TYPE_CHECKING:  # imported where used: building the command must stay light
+    from trafficking_ref.core import checklist as ck
 
 ENV_COUNTRY = "TRAFFICKING_REF_COUNTRY"
 ANSWER_KEYS = ("setting", "country", "minor", "immediate_danger", "observed", "unsure",
@@ -56,6 +58,8 @@ def _ask(prompt: str, choices: dict[str, str]) -> str:
 
 
 def _draft(observation: dict[str, Any], walk: ck.Walk | None) -> dict[str, Any]:
+    from trafficking_ref.core import checklist as ck
+
     data = dict(observation)
     if walk is not None:
         data["observed"] = walk.ids_with(ck.OBSERVED)
@@ -178,6 +182,8 @@ def _show_help(indicator: Any) -> None:
 
 
 def _walk(walk: ck.Walk) -> ck.Walk:
+    from trafficking_ref.core import checklist as ck
+
     choices = {"y": "observed", "n": "not observed", "u": "unsure", "s": "skip", "b": "back",
                "?": "what to look for", "q": "quit"}
     last_category = None
@@ -218,7 +224,7 @@ def checklist(
         "--type", help="Only sex or labor trafficking indicators.")] = None,
     length: Annotated[int, typer.Option(
         "--length", min=0, help="How many indicators to walk (0 = all that apply).")] =
-        ck.DEFAULT_LENGTH,
+        vocab.CHECKLIST_LENGTH,
     answers: Annotated[Optional[Path], typer.Option(
         "--answers", metavar="FILE", help="Run without prompts from a YAML or JSON answers file.",
         dir_okay=False)] = None,
@@ -232,6 +238,7 @@ def checklist(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Walk a short observation checklist for your setting; get what to do and whom to call."""
+    from trafficking_ref.core import checklist as ck
     from trafficking_ref.core.assessment import (
         DISCLAIMER,
         Observation,
@@ -292,7 +299,7 @@ def checklist(
                 walk, cause = exc.walk, exc.cause
             _offer_draft(observation, walk)
             if isinstance(cause, KeyboardInterrupt):
-                o.err().print("trafficking-ref: interrupted")
+                o.interrupted()
                 raise typer.Exit(o.EXIT_INTERRUPTED) from None
             o.fail("the input ended before the checklist was finished")
         if walk.quit:
@@ -327,6 +334,8 @@ def checklist(
 def _prefill(walk: ck.Walk, given: dict[str, Any]) -> ck.Walk:
     """Carry "not observed" and "skipped" answers of a draft into the walk."""
     from dataclasses import replace
+
+    from trafficking_ref.core import checklist as ck
 
     answers = dict(walk.answers)
     for key, code in (("not_observed", ck.NOT_OBSERVED), ("skipped", ck.SKIPPED)):

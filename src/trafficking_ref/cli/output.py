@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any, NoReturn
@@ -62,6 +63,18 @@ def fail(message: str, code: int = EXIT_DATA, hint: str | None = None) -> NoRetu
     if hint:
         err().print(Text(f"  {printable(hint)}"), soft_wrap=True)
     raise typer.Exit(code)
+
+
+said_interrupted = False  # "interrupted" was printed (reset for each invocation)
+
+
+def interrupted() -> None:
+    """The one line Ctrl-C ends with (printed once, however many layers catch it)."""
+    global said_interrupted
+    if not said_interrupted:
+        said_interrupted = True
+        with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code says it
+            err().print("trafficking-ref: interrupted")
 
 
 def warn(message: str) -> None:

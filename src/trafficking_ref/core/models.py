@@ -43,7 +43,7 @@ def _check_text(value: str) -> str:
 
 
 def _check_slug(value: str) -> str:
-    if not _SLUG_RE.match(value):
+    if not _SLUG_RE.fullmatch(value):  # match() would let a final newline through
         suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "my-entry"
         raise PydanticCustomError(
             "slug",
@@ -55,7 +55,7 @@ def _check_slug(value: str) -> str:
 
 
 def _check_url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+    if not re.fullmatch(r"^https?://[^\s/$.?#][^\s]*$", value):
         raise PydanticCustomError(
             "url", "'{value}' is not a web address; write it as https://...", {"value": value}
         )
@@ -198,7 +198,7 @@ class Referral(Strict):
     @field_validator("verified_on", mode="before")
     @classmethod
     def _date_text(cls, value: object) -> object:
-        if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        if isinstance(value, str) and not re.fullmatch(r"^\d{4}-\d{2}-\d{2}$", value):
             raise PydanticCustomError(
                 "date_format", "'{value}' is not a date; write it as YYYY-MM-DD", {"value": value}
             )

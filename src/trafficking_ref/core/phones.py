@@ -19,16 +19,16 @@ def check_contact(contact: dict[str, Any], country: str) -> str | None:
     kind, value = contact["kind"], contact["value"]
     short = contact.get("short_code", False)
     if kind in ("web", "chat"):
-        if not _URL.match(value):
+        if not _URL.fullmatch(value):
             return f"'{value}' is not a web address — write it as https://..."
         return None
     if kind == "email":
-        return None if _EMAIL.match(value) else f"'{value}' is not an email address"
+        return None if _EMAIL.fullmatch(value) else f"'{value}' is not an email address"
     if short:
-        if not _SHORT.match(value):
+        if not _SHORT.fullmatch(value):
             return f"'{value}' is marked short_code but is not a short number (2 to 8 digits)"
         return None
-    if not _PHONE_CHARS.match(value):
+    if not _PHONE_CHARS.fullmatch(value):
         return f"'{value}' is not a phone number — use digits, spaces, hyphens and a leading +"
     import phonenumbers
 

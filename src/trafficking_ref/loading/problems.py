@@ -18,8 +18,9 @@ class Problem:
 
     def format(self) -> str:
         label = "" if self.severity == "error" else "warning: "
-        return (f"{self.file}:{self.line}:{self.col}: {self.where}: {label}{self.message} "
+        text = (f"{self.file}:{self.line}:{self.col}: {self.where}: {label}{self.message} "
                 f"[{self.code}]")
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # one problem, one line
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

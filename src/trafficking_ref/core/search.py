@@ -130,7 +130,9 @@ def build_index(
     its origin in columns, so a cached knowledge base can be rebuilt from it.
     """
     if convert is None:
-        from trafficking_ref.core.kb import entry_to_dict as convert
+        from trafficking_ref.core.kb import entry_to_dict
+
+        convert = entry_to_dict
     conn.executescript(
         """
         CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT, kind TEXT, title TEXT,

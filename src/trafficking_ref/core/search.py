@@ -9,6 +9,7 @@ User text never reaches FTS5 syntax: it is split into word tokens and each token
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 from collections.abc import Callable
@@ -29,7 +30,8 @@ STOP_WORDS = frozenset(
     """a an and are as at be been but by did do does doesn't don't for from had has have he her
     him his i i'm if in into is it its just me my of on or our she so than that the their them
     then there they this to too very was we were what when where which who will with won't would
-    you your yours about also can could get got really seems seem""".split()
+    you your yours about also can could get got really seems seem
+    don doesn didn won isn wasn aren weren couldn shouldn wouldn ll re ve""".split()
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # In ASCII text, \w is [A-Za-z0-9_]: everything else separates words.
@@ -236,7 +238,7 @@ def _concepts(conn: sqlite3.Connection, tokens: list[str]) -> list[list[list[str
                 matched = True
                 break
         if not matched:
-            if tokens[i] not in STOP_WORDS or len(tokens) == 1:
+            if (tokens[i] not in STOP_WORDS and len(tokens[i]) > 1) or len(tokens) == 1:
                 concepts.append([[tokens[i]]])
             i += 1
     if not concepts:  # only stop words: search them anyway rather than nothing
@@ -301,13 +303,21 @@ def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: i
         rows = [(rowid, rank, *names[rowid]) for rowid, rank in ranked]  # type: ignore[misc]
     if not rows:
         return []
-    coverage: dict[int, int] = {}
+    # Coverage: how many of the query's ideas an entry matches, each idea weighted by how rare it
+    # is (inverse document frequency), so "cb" or "panicked" outweighs "keeps" or "said".
+    coverage: dict[int, float] = {}
     if len(concepts) > 1:
-        for concept in concepts:
-            for (rowid,) in conn.execute(
-                "SELECT rowid FROM fts WHERE fts MATCH ?", [_concept_query(concept)]
-            ):
-                coverage[rowid] = coverage.get(rowid, 0) + 1
+        total = conn.execute("SELECT count(*) FROM docs").fetchone()[0] or 1
+        matches = [
+            [rowid for (rowid,) in conn.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ?", [_concept_query(concept)])]
+            for concept in concepts
+        ]
+        weights = [math.log((total + 1) / (len(m) + 0.5)) for m in matches]
+        top = max(weights) or 1.0
+        for rowids, weight in zip(matches, weights):
+            for rowid in rowids:
+                coverage[rowid] = coverage.get(rowid, 0.0) + weight / top
     query_text = " ".join(tokens)
     query_id = "-".join(tokens)
     worst = max(-r[1] for r in rows) or 1.0

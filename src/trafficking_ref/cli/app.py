@@ -6,7 +6,6 @@ Heavy modules (pydantic, yaml, the exporters) are imported inside the commands t
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -14,7 +13,7 @@ import typer
 
 from trafficking_ref import __version__
 from trafficking_ref.cli import output as o
-from trafficking_ref.core import vocab
+from trafficking_ref.cli.options import Audience, Kind, Setting, Situation, Strength, TType
 from trafficking_ref.loading.knowledge import Layer, resolve_layers
 from trafficking_ref.loading.problems import KnowledgeError, LayerError
 
@@ -31,14 +30,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-Setting = Enum("Setting", {k: k for k in vocab.SETTINGS}, type=str)  # type: ignore[misc]
-TType = Enum("TType", {k: k for k in vocab.TYPES}, type=str)  # type: ignore[misc]
-Audience = Enum("Audience", {k: k for k in vocab.AUDIENCES}, type=str)  # type: ignore[misc]
-Strength = Enum("Strength", {k: k for k in vocab.STRENGTHS}, type=str)  # type: ignore[misc]
-_KINDS = {k: k for k in ("indicator", "risk-factor", "guidance", "referral")}
-Kind = Enum("Kind", _KINDS, type=str)  # type: ignore[misc]
-Situation = Enum("Situation", {k: k for k in vocab.SITUATIONS}, type=str)  # type: ignore[misc]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
-from trafficking_ref.cli.app import Setting, State, TType, _country
+from trafficking_ref.cli.options import Setting, TType
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
 
@@ -238,6 +238,7 @@ def checklist(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Walk a short observation checklist for your setting; get what to do and whom to call."""
+    from trafficking_ref.cli.app import State, _country
     from trafficking_ref.core import checklist as ck
     from trafficking_ref.core.assessment import (
         DISCLAIMER,

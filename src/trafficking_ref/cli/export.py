@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
+from trafficking_ref.cli.options import Setting, TType
 from trafficking_ref.core import vocab
 
 export_app = typer.Typer(
@@ -30,9 +31,7 @@ BINARY_FORMATS = frozenset({"pdf"})
 SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf",
             ".txt": "txt", ".csv": "csv", ".json": "json"}
 
-Setting = Enum("Setting", {k: k for k in vocab.SETTINGS}, type=str)  # type: ignore[misc]
 Audience = Enum("Audience", {k: k for k in ("minor", "adult")}, type=str)  # type: ignore[misc]
-TType = Enum("TType", {k: k for k in vocab.TYPES}, type=str)  # type: ignore[misc]
 
 
 class ChecklistFormat(str, Enum):

@@ -369,8 +369,38 @@ def stats(json_out: JsonOpt = False) -> None:
         o.line("No thin spots.")
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The command a command line asks for, skipping the global options before it."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] == "--data-dir" else 1
+    return argv[i] if i < len(argv) else None
+
+
+def build_only(argv: list[str]) -> None:
+    """Register only the command that ``argv`` asks for, when it names one.
+
+    Typer inspects the signature of every registered command at each start (about 3 ms a
+    command); a field tool should answer at once. Help, unknown commands and errors see every
+    command, as before.
+    """
+    wanted = _command_named(argv)
+    commands = {(c.name or c.callback.__name__).replace("_", "-"): c  # type: ignore[union-attr]
+                for c in app.registered_commands}
+    groups = {g.name: g for g in app.registered_groups}
+    if wanted in commands:
+        app.registered_commands = [commands[wanted]]
+        app.registered_groups = []
+    elif wanted in groups:
+        app.registered_commands = []
+        app.registered_groups = [groups[wanted]]
+
+
 def run() -> None:
     """Console-script entry point: Ctrl-C exits 130 with one line, never a traceback."""
+    import sys
+
+    build_only(sys.argv[1:])
     try:
         app()
     except KeyboardInterrupt:

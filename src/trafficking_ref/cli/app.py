@@ -382,7 +382,8 @@ def build_only(argv: list[str]) -> None:
 
     Typer inspects the signature of every registered command at each start (about 3 ms a
     command); a field tool should answer at once. Help, unknown commands and errors see every
-    command, as before.
+    command, as before. This changes the app for the rest of the process: only the console entry
+    point (:mod:`trafficking_ref.cli.entry`) calls it, just before it runs the one command.
     """
     wanted = _command_named(argv)
     commands = {(c.name or c.callback.__name__).replace("_", "-"): c  # type: ignore[union-attr]
@@ -398,9 +399,6 @@ def build_only(argv: list[str]) -> None:
 
 def run() -> None:
     """Console-script entry point: Ctrl-C exits 130 with one line, never a traceback."""
-    import sys
-
-    build_only(sys.argv[1:])
     try:
         app()
     except KeyboardInterrupt:

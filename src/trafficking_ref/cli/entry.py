@@ -7,12 +7,14 @@ runs, and at the end everything is frozen so the interpreter's shutdown does not
 """
 
 import gc
+import sys
 
 
 def main() -> None:
     gc.disable()
-    from trafficking_ref.cli.app import run
+    from trafficking_ref.cli.app import build_only, run
 
+    build_only(sys.argv[1:])
     gc.enable()
     try:
         run()

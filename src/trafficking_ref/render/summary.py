@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from trafficking_ref.core import vocab
 from trafficking_ref.core.assessment import Summary
 from trafficking_ref.core.kb import Contact, Indicator, Referral
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
-
-
-def md_escape(text: str) -> str:
-    """Escape text for Markdown so that it renders literally (no HTML, links or emphasis)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+from trafficking_ref.render.markdown import md_escape
 
 
 def _contact(c: Contact) -> dict[str, Any]:

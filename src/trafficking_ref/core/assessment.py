@@ -7,7 +7,7 @@ summary says what was seen and which rule that meets, never that someone is a vi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from trafficking_ref.core import vocab
 from trafficking_ref.core.kb import (
@@ -69,7 +69,6 @@ class Summary:
     next_steps: tuple[Guidance, ...]
     emergency: Referral | None
     disclaimer: str = DISCLAIMER
-    situations: tuple[str, ...] = field(default=())
 
 
 def count(kb: KnowledgeBase, observation: Observation) -> Counts:
@@ -195,5 +194,4 @@ def summarize(kb: KnowledgeBase, observation: Observation) -> Summary:
         referrals=tuple(route(kb, observation, situations)),
         next_steps=tuple(steps),
         emergency=emergency_contact(kb, observation.country),
-        situations=tuple(situations),
     )

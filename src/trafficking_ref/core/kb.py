@@ -251,28 +251,3 @@ class KnowledgeBase:
     def version(self) -> str:
         """A short, stable label of the content: printed on exports so a sheet can be traced."""
         return self.content_hash[:12]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "layers": list(self.layers),
-            "content_hash": self.content_hash,
-            "entries": {
-                key: [
-                    {"data": entry_to_dict(e), "origin": asdict(e.origin) if e.origin else None}
-                    for e in collection.values()
-                ]
-                for key, collection in self.collections().items()
-            },
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> KnowledgeBase:
-        kb = cls(layers=tuple(data["layers"]), content_hash=data["content_hash"])
-        collections = kb.collections()
-        for key, items in data["entries"].items():
-            target = collections[key]
-            for item in items:
-                origin = Origin(**item["origin"]) if item["origin"] else None
-                entry = entry_from_dict(key, item["data"], origin)
-                target[entry.id] = entry
-        return kb

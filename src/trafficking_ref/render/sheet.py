@@ -254,13 +254,20 @@ def _groups(items: list[SheetItem], categories: list[str]) -> tuple[SheetGroup, 
     return tuple(groups)
 
 
-def _contacts(kb: KnowledgeBase, country: str) -> tuple[SheetReferral | None,
-                                                        list[SheetReferral]]:
+def _emergency_and_others(kb: KnowledgeBase, country: str) -> tuple[Referral | None,
+                                                                     list[Referral]]:
+    """The country's emergency number, and every other referral for the country."""
     from trafficking_ref.core.assessment import emergency_contact
     from trafficking_ref.core.routing import filter_referrals
 
     emergency = emergency_contact(kb, country)
     others = [r for r in filter_referrals(kb, country) if emergency is None or r.id != emergency.id]
+    return emergency, others
+
+
+def _contacts(kb: KnowledgeBase, country: str) -> tuple[SheetReferral | None,
+                                                        list[SheetReferral]]:
+    emergency, others = _emergency_and_others(kb, country)
     return (sheet_referral(emergency) if emergency else None), [sheet_referral(r) for r in others]
 
 
@@ -327,13 +334,9 @@ def build_card(
         SheetItem(i.id, i.title, i.description, i.strength, STRENGTH_MARKS[i.strength])
         for i in indicators
     )
-    from trafficking_ref.core.assessment import emergency_contact
-    from trafficking_ref.core.routing import filter_referrals
-
-    found = emergency_contact(kb, country)
+    found, rest = _emergency_and_others(kb, country)
     emergency = sheet_referral(found) if found else None
-    others = sorted((r for r in filter_referrals(kb, country) if found is None or r.id != found.id),
-                    key=_card_rank)
+    others = sorted(rest, key=_card_rank)
     phoneable = [r for r in others if any(c.kind in ("phone", "sms", "tty") for c in r.contacts)]
     contacts = tuple(_for_card(sheet_referral(r))
                      for r in (phoneable or others)[:CARD_CONTACTS])

@@ -90,6 +90,17 @@ def test_local_layer_replaces_an_entry_with_the_same_id(run):
     assert counts["referrals"] == 5
 
 
+def test_show_never_wraps_the_layer_path(run, tmp_path):
+    """A path longer than the terminal is printed whole, so it can be copied (CI clones deep)."""
+    import shutil
+
+    deep = tmp_path / ("agency-layer-" * 8) / "override"
+    shutil.copytree(OVERRIDE, deep)
+    result = run(["--data-dir", deep, "show", "us-hotline"], env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    assert f"Layer: {deep} ({display_path(deep / 'referrals.yaml')}:3)\n" in result.stdout
+
+
 def test_show_reports_built_in_layer(run, mini_kb):
     result = run(["show", "homelessness"])
     assert result.exit_code == 0

@@ -203,7 +203,7 @@ def show(
         return
     from trafficking_ref.render.terminal import entry_detail
 
-    o.out().print(entry_detail(entry, kb, o.is_plain()))
+    o.out().print(entry_detail(entry, kb, o.is_plain()), crop=False)
 
 
 @app.command("risk-factors")

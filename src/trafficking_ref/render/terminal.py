@@ -171,7 +171,10 @@ def _origin(entry: Any, plain: bool) -> Text:
     o = entry.origin
     where = f"{o.file}:{o.line}" if o else "?"
     layer = o.layer if o else "?"
-    return _t(f"Layer: {layer} ({where})", "dim", plain)
+    # A path is never wrapped: it has to survive copy and paste (print it with crop=False).
+    text = _t(f"Layer: {layer} ({where})", "dim", plain)
+    text.no_wrap, text.overflow = True, "ignore"
+    return text
 
 
 def _sources(ids: Iterable[str], kb: KnowledgeBase, plain: bool) -> list[Text]:

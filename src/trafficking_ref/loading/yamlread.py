@@ -24,6 +24,8 @@ import yaml
 from trafficking_ref.core.text import find_forbidden_character
 from trafficking_ref.loading.limits import MAX_BYTES, MAX_DEPTH
 
+TOO_DEEP = f"nesting is deeper than {MAX_DEPTH} levels — the knowledge files need at most 5"
+
 try:  # pragma: no cover - depends on how PyYAML was built
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
@@ -151,6 +153,12 @@ def read_yaml(data: bytes, *, all_marks: bool = True) -> ReadResult:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in what:
+            # Newer PyYAML/libyaml builds scan ahead and stop at their own depth limit (1000)
+            # before our event check sees level 33: the same problem for the maintainer.
+            result.problems.append(YamlProblem(line, col, "too-deep", TOO_DEEP))
+            result.value = None
+            return result
         lines = text.splitlines()
         line_text = lines[line - 1] if 0 < line <= len(lines) else ""
         hint = ""
@@ -282,9 +290,7 @@ def _build(text: str, result: ReadResult, all_marks: bool) -> None:
                          f"the YAML tag '{event.tag}' is refused: tags are not allowed — "
                          "remove it")
                 if depth >= MAX_DEPTH:
-                    fail(event, "too-deep",
-                         f"nesting is deeper than {MAX_DEPTH} levels — the knowledge files need "
-                         "at most 5")
+                    fail(event, "too-deep", TOO_DEEP)
                 new: Any = [] if kind is sequence_start else {}
                 start = event.start_mark
                 mark = (start.line + 1, start.column + 1)

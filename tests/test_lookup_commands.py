@@ -291,7 +291,7 @@ def test_bad_situation_is_a_usage_error(run):
 def test_referrals_by_region(run):
     layer = ["--data-dir", str(AGENCY)]
     texas = ids_of(run([*layer, "referrals", "-c", "US", "--region", "texas", "--json"]))
-    assert texas[0] == "agency-safeguarding-lead"
+    assert texas[:2] == ["us-911", "agency-safeguarding-lead"]
     assert "us-hotline" in texas, "national referrals serve every region"
     ohio = ids_of(run([*layer, "referrals", "-c", "US", "--region", "Ohio", "--json"]))
     assert "agency-safeguarding-lead" not in ohio
@@ -406,3 +406,13 @@ def test_committed_schemas_are_up_to_date(run, tmp_path):
         assert (committed / name).read_text(encoding="utf-8") == \
             (fresh / name).read_text(encoding="utf-8"), (
             f"schemas/{name} is out of date; run: trafficking-ref schema -o schemas")
+
+
+def test_referrals_list_emergency_then_hotline_before_child_lines(run):
+    """A plain listing knows nothing of the person: 911, then the trafficking hotline."""
+    us = ids_of(run(["referrals", "-c", "US", "--json"], builtin=None))
+    assert us[:2] == ["us-911", "us-national-human-trafficking-hotline"]
+    assert us.index("us-national-human-trafficking-hotline") < us.index(
+        "us-state-child-abuse-reporting")
+    gb = ids_of(run(["referrals", "-c", "GB", "--json"], builtin=None))
+    assert gb[:2] == ["gb-999", "gb-modern-slavery-helpline"]

@@ -14,11 +14,25 @@ def serves_country(referral: Referral, country: str | None) -> bool:
     return referral.country == "EU" and country in vocab.EU_MEMBERS
 
 
+# A plain listing knows nothing about the person, so the country's trafficking hotline comes right
+# after the emergency number and the agency's own protocol, before the lines for children.
+_LISTING_FIRST = ("immediate-danger", "local-protocol", "hotline")
+LISTING_ORDER: dict[str, int] = {
+    s: n for n, s in enumerate([*_LISTING_FIRST,
+                                *(s for s in vocab.SITUATIONS if s not in _LISTING_FIRST)])
+}
+
+
 def filter_referrals(
     kb: KnowledgeBase, country: str | None, region: str | None = None,
     situation: str | None = None,
 ) -> list[Referral]:
-    """Referrals for a country (EU-wide ones included for member states), local layers first."""
+    """Referrals for a country (EU-wide ones included for member states).
+
+    Ordered by the most urgent situation each serves: the emergency number, the agency's own
+    protocol, the trafficking hotline, then the rest (:data:`LISTING_ORDER`); for the same
+    situation local layers come before national contacts, and national before EU-wide ones.
+    """
     items = [
         r for r in kb.referrals.values()
         if serves_country(r, country)
@@ -26,6 +40,7 @@ def filter_referrals(
         and (situation is None or situation in r.situations)
     ]
     return sorted(items, key=lambda r: (
-        r.country == "EU", -(r.origin.depth if r.origin else 0),
-        min(vocab.SITUATION_ORDER[s] for s in r.situations),
+        min(LISTING_ORDER[s] for s in r.situations),
+        -(r.origin.depth if r.origin else 0),
+        r.country == "EU",
     ))

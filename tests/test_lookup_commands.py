@@ -416,3 +416,32 @@ def test_referrals_list_emergency_then_hotline_before_child_lines(run):
         "us-state-child-abuse-reporting")
     gb = ids_of(run(["referrals", "-c", "GB", "--json"], builtin=None))
     assert gb[:2] == ["gb-999", "gb-modern-slavery-helpline"]
+
+
+@pytest.mark.parametrize("args", [
+    ["search", "someone", "else", "holds", "their", "passport"],
+    ["referrals", "-c", "US"],
+    ["risk-factors"],
+    ["show", "us-national-human-trafficking-hotline"],
+    ["show", "avoids-eye-contact"],
+])
+@pytest.mark.parametrize("columns", ["50", "80"])
+def test_piped_text_has_no_trailing_spaces(run, args, columns):
+    """Wrapped lines end at their last word: nothing trailing for diff, grep or copy and paste."""
+    result = run(args, builtin=None, env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) > 3
+    assert [n for n, line in enumerate(lines, 1) if line != line.rstrip()] == []
+
+
+def test_checklist_summary_text_has_no_trailing_spaces_and_one_contact_per_line(run, tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("setting: school\ncountry: US\nminor: true\nimmediate_danger: true\n"
+                       "observed: [someone-else-holds-id]\nunsure: []\n")
+    result = run(["checklist", "--answers", answers], builtin=None, env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert "     Call: 1-888-373-7888" in lines
+    assert "     Email: help@humantraffickinghotline.org" in lines

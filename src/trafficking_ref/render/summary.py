@@ -112,9 +112,11 @@ def to_markdown(summary: Summary, kb_version: str, date: str) -> str:
 
 
 def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
-    from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
+
+    from trafficking_ref.render.blocks import Wrapped, block
+    from trafficking_ref.render.terminal import contact_line
 
     def t(text: str, style: str = "") -> Text:
         return Text(text, style="" if plain else style)
@@ -130,6 +132,9 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
                 out.append(f" ({c.note})")
         return out
 
+    def at(indent: int, text: Text) -> Wrapped:
+        return Wrapped(text, indent)
+
     obs = summary.observation
     parts: list[Any] = []
     if obs.immediate_danger and summary.emergency:
@@ -142,30 +147,30 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
         "emergency", "report") else "bold")
     parts.append(level)
     for rule in summary.rules:
-        reason = t(f"  Rule '{rule.id}': ", "bold")
+        reason = t(f"Rule '{rule.id}': ", "bold")
         reason.append(f"{rule.title}. {rule.explanation}")
-        parts.append(reason)
+        parts.append(at(2, reason))
     for heading, items in (("Observed", summary.observed), ("Unsure", summary.unsure)):
         parts.append(t(f"\n{heading}", "bold"))
         if not items:
-            parts.append(Text("  none"))
+            parts.append(at(2, Text("none")))
         for strength, group in _by_strength(items):
-            parts.append(Text(f"  {vocab.STRENGTHS[strength]}:"))
-            parts += [Text(f"    - {i.title} ({i.id})") for i in group]
+            parts.append(at(2, Text(f"{vocab.STRENGTHS[strength]}:")))
+            parts += [at(4, Text(f"- {i.title} ({i.id})")) for i in group]
     parts.append(t("\nWhom to contact, in this order", "bold"))
     for n, routed in enumerate(summary.referrals, start=1):
-        line = t(f"  {n}. {routed.referral.name}", "bold")
+        line = t(f"{n}. {routed.referral.name}", "bold")
         if routed.referral.origin and routed.referral.origin.depth > 0:
             line.append(t("  [your agency]", "italic"))
-        parts.append(line)
-        parts.append(Text("     ").append(contacts(routed.referral)))
-        parts.append(t(f"     Why: {'; '.join(routed.why)}", "dim"))
+        parts.append(at(2, line))
+        parts += [at(5, contact_line(c, plain)) for c in routed.referral.contacts]
+        parts.append(at(5, t(f"Why: {'; '.join(routed.why)}", "dim")))
     parts.append(t("\nNext steps and how to approach the person", "bold"))
     for g in summary.next_steps:
-        parts.append(t(f"  {g.title}", "bold"))
-        parts.append(Text(f"    {g.summary}"))
-        parts += [t(f"    Do: {d}", "green") for d in g.do]
-        parts += [t(f"    Don't: {d}", "red") for d in g.dont]
+        parts.append(at(2, t(g.title, "bold")))
+        parts.append(at(4, Text(g.summary)))
+        parts += [at(4, t(f"Do: {d}", "green")) for d in g.do]
+        parts += [at(4, t(f"Don't: {d}", "red")) for d in g.dont]
     parts.append(t(f"\n{summary.disclaimer}", "italic"))
     parts.append(t(f"Knowledge base {kb_version}", "dim"))
-    return Group(*parts)
+    return block(parts)

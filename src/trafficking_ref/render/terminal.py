@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from trafficking_ref.core import vocab
 from trafficking_ref.core.search import HIGHLIGHT_END, HIGHLIGHT_START, Hit
+from trafficking_ref.render.blocks import Wrapped, block
 
 if TYPE_CHECKING:  # search results render without the entry classes
     from trafficking_ref.core.kb import KnowledgeBase, Referral, RiskFactor, Source
@@ -57,20 +58,8 @@ def referrals_table(referrals: Iterable[Referral], plain: bool) -> Table:
 WIDE = 110
 
 
-class _Indented:
-    """Text wrapped to the width with a hanging indent, without padding lines with spaces."""
-
-    def __init__(self, text: Text, indent: int = 3):
-        self.text, self.indent = text, indent
-
-    def __rich_console__(self, console: Any, options: Any) -> Any:
-        width = max(options.max_width - self.indent, 20)
-        for line in self.text.wrap(console, width, justify="default"):
-            yield Text(" " * self.indent) + line
-
-
-def _indented(text: Text) -> _Indented:
-    return _Indented(text)
+def _indented(text: Text) -> Wrapped:
+    return Wrapped(text, 3)
 
 
 def referrals_view(referrals: list[Referral], plain: bool, width: int) -> RenderableType:
@@ -88,7 +77,7 @@ def referrals_view(referrals: list[Referral], plain: bool, width: int) -> Render
         parts += [_indented(contact_line(c, plain)) for c in r.contacts]
         when = "; ".join(vocab.SITUATIONS[s] for s in r.situations)
         parts.append(_indented(Text(f"When: {when}")))
-    return Group(*parts)
+    return block(parts)
 
 
 def risk_factors_view(items: list[RiskFactor], plain: bool, width: int) -> RenderableType:
@@ -99,7 +88,7 @@ def risk_factors_view(items: list[RiskFactor], plain: bool, width: int) -> Rende
         head = _t(r.title, "bold", plain)
         head.append(_t(f"  [{r.id}]", "dim", plain))
         parts += [head, _indented(Text(r.description))]
-    return Group(*parts)
+    return block(parts)
 
 
 def risk_factors_table(items: Iterable[RiskFactor], plain: bool) -> Table:
@@ -138,7 +127,7 @@ def search_results(hits: list[Hit], plain: bool, width: int) -> RenderableType:
         if settings:
             lines.append(_indented(Text(f"Settings: {settings}")))
         lines.append(_indented(_snippet(h.snippet, plain)))
-    return Group(*lines)
+    return block(lines)
 
 
 def search_table(hits: list[Hit], plain: bool) -> Table:
@@ -240,4 +229,4 @@ def entry_detail(entry: Any, kb: KnowledgeBase, plain: bool) -> RenderableType:
     if getattr(entry, "sources", None):
         parts += _sources(entry.sources, kb, plain)
     parts.append(_origin(entry, plain))
-    return Group(*parts)
+    return block(parts)

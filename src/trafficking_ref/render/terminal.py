@@ -189,7 +189,7 @@ def entry_detail(entry: Any, kb: KnowledgeBase, plain: bool) -> RenderableType:
             f"Settings: {', '.join(entry.settings)} · Audience: {entry.audience}"
         ))
         parts += _bullets("Ask (gently, in private)", entry.ask, plain)
-        parts += _bullets("Innocent explanations to keep in mind", entry.cautions, plain)
+        parts += _bullets("Keep in mind", entry.cautions, plain)
         parts += _bullets("Also described as", entry.aliases, plain)
     elif isinstance(entry, RiskFactor):
         parts.append(_heading(entry.title, "risk factor", plain))

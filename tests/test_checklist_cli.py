@@ -116,7 +116,7 @@ def test_answers_file_runs_without_prompts(run, tmp_path):
     assert "regardless of force, fraud or coercion" in data["assessment"]["reasons"][0]
     assert [i["id"] for i in data["observed"]] == ["minor-selling-sex"]
     assert [i["id"] for i in data["unsure"]] == ["avoids-eye-contact"]
-    assert data["referrals"][0]["id"] == "us-child-protection"
+    assert [r["id"] for r in data["referrals"]][:2] == ["us-911", "us-child-protection"]
     assert all(r["why"] and r["contacts"] for r in data["referrals"])
     assert [s["id"] for s in data["next_steps"]] == ["talk-minor", "report-hotline"]
     assert "not a determination" in data["disclaimer"]
@@ -209,8 +209,9 @@ def test_local_layer_contacts_come_first(run, tmp_path):
     data = json.loads(run(["--data-dir", str(layer), "checklist", "--answers", path,
                            "--json"]).output)
     ids = [r["id"] for r in data["referrals"]]
-    assert ids[0] == "district-designated-reporter"
-    assert ids.index("us-child-protection") > 0
+    assert ids[:2] == ["us-911", "district-designated-reporter"], \
+        "the emergency number, then the agency's protocol"
+    assert ids.index("us-child-protection") > 1
 
 
 def test_json_needs_answers(run):

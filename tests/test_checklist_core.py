@@ -160,10 +160,23 @@ def test_summary_routes_referrals_with_reasons(kb):
     assert "gb-999" not in ids and "eu-112" not in ids
 
 
-def test_hotline_listed_even_when_nothing_observed(kb):
+def test_emergency_and_hotline_listed_even_when_nothing_observed(kb):
     summary = summarize(kb, Observation(country="US"))
-    assert [r.referral.id for r in summary.referrals] == ["us-hotline"]
+    assert [r.referral.id for r in summary.referrals] == ["us-911", "us-hotline"]
+    assert summary.referrals[0].why == ("if anyone is in danger at any point, call at once",)
     assert "not a determination" in summary.disclaimer
+
+
+def test_emergency_heads_the_list_without_danger(kb):
+    summary = summarize(kb, Observation(country="US", person="adult",
+                                        observed=("avoids-eye-contact",)))
+    assert [r.referral.id for r in summary.referrals][0] == "us-911"
+
+
+def test_no_emergency_listed_for_a_country_without_one(kb):
+    summary = summarize(kb, Observation(country="NZ"))
+    assert summary.emergency is None
+    assert summary.referrals == ()
 
 
 def test_eu_member_gets_eu_wide_emergency(kb):

@@ -174,9 +174,23 @@ def emergency_contact(kb: KnowledgeBase, country: str) -> Referral | None:
     return options[0] if options else None
 
 
+STANDBY_EMERGENCY = "if anyone is in danger at any point, call at once"
+
+
+def with_emergency_first(
+    routed: list[RoutedReferral], emergency: Referral | None
+) -> list[RoutedReferral]:
+    """The emergency number always heads the list: emergencies come first, even when no danger
+    was reported (the situation can change while the officer is still there)."""
+    if emergency is None or any(r.referral.id == emergency.id for r in routed):
+        return routed
+    return [RoutedReferral(emergency, (STANDBY_EMERGENCY,)), *routed]
+
+
 def summarize(kb: KnowledgeBase, observation: Observation) -> Summary:
     level, rules = evaluate(kb, observation)
     situations = situations_for(kb, observation, level)
+    emergency = emergency_contact(kb, observation.country)
     steps: list[Guidance] = []
     for rule in rules:
         for step in rule.next_steps:
@@ -191,7 +205,7 @@ def summarize(kb: KnowledgeBase, observation: Observation) -> Summary:
         rules=tuple(rules),
         observed=tuple(kb.indicators[i] for i in observation.observed),
         unsure=tuple(kb.indicators[i] for i in observation.unsure),
-        referrals=tuple(route(kb, observation, situations)),
+        referrals=tuple(with_emergency_first(route(kb, observation, situations), emergency)),
         next_steps=tuple(steps),
-        emergency=emergency_contact(kb, observation.country),
+        emergency=emergency,
     )

@@ -170,7 +170,7 @@ def test_emergency_and_hotline_listed_even_when_nothing_observed(kb):
 def test_emergency_heads_the_list_without_danger(kb):
     summary = summarize(kb, Observation(country="US", person="adult",
                                         observed=("avoids-eye-contact",)))
-    assert [r.referral.id for r in summary.referrals][0] == "us-911"
+    assert summary.referrals[0].referral.id == "us-911"
 
 
 def test_no_emergency_listed_for_a_country_without_one(kb):

@@ -136,7 +136,8 @@ class Indicator(Strict):
     sources: list[Slug] = Field(min_length=1)
     aliases: list[ShortText] = Field(default_factory=list, description="Everyday phrasings.")
     ask: list[Text] = Field(default_factory=list, description="Trauma-informed questions.")
-    cautions: list[Text] = Field(default_factory=list, description="Innocent explanations and cautions: what else it could be, what not to do.")
+    cautions: list[Text] = Field(
+        default_factory=list, description="Innocent explanations and cautions.")
     commercial_sex: StrictBool = Field(
         default=False,
         description="True when observing this means a commercial sex act is involved.",

@@ -103,12 +103,36 @@ def test_table_shows_columns_and_the_match(cli: Run) -> None:
 def test_typo_is_corrected_with_a_notice(cli: Run) -> None:
     result = cli(["search", "pasport"])
     assert result.exit_code == 0
-    assert "No matches for 'pasport'; showing results for 'passport'." in result.stdout
+    assert "Spelling corrected: showing results for 'passport' (you typed 'pasport')." \
+        in result.stdout
     assert ids(cli, "pasport")[0] == "someone-else-holds-id"
 
 
 def test_typo_in_one_of_several_words(cli: Run) -> None:
     assert "excessive-hours" in ids(cli, "excesive", "hourss")
+
+
+def test_typo_next_to_a_known_word_is_still_corrected(cli: Run) -> None:
+    """'taken' alone finds things, but 'pasport' is searched as 'passport' too."""
+    assert ids(cli, "pasport", "taken")[0] == "someone-else-holds-id"
+    result = cli(["search", "pasport", "taken"])
+    assert "showing results for 'passport taken'" in result.stdout
+
+
+def test_known_words_are_never_corrected(cli: Run) -> None:
+    """An inflection the index knows through stemming is not a typo (it would become "holds")."""
+    result = cli(["search", "holding"])  # the mini knowledge base says "holds" and "hold"
+    assert "Spelling corrected" not in result.stdout
+
+
+def test_only_common_words_find_nothing(cli: Run) -> None:
+    assert ids(cli, "the") == []
+    assert ids(cli, "who", "is", "it") == []
+
+
+def test_a_phone_number_finds_its_service(cli: Run) -> None:
+    hits = ids(cli, "1-888-373-7888")
+    assert hits and hits[0] == "us-hotline"
 
 
 @pytest.mark.parametrize(

@@ -302,8 +302,8 @@ def search(
     from trafficking_ref.core.text import printable
 
     if result.corrected and result.hits:
-        o.line(o.style(f"No matches for '{printable(text)}'; showing results for "
-                       f"'{result.corrected}'.", "italic"))
+        o.line(o.style(f"Spelling corrected: showing results for '{result.corrected}' "
+                       f"(you typed '{printable(text)}').", "italic"))
     if not result.hits:
         message = f"No matches for '{printable(text)}'"
         active = filters.active()

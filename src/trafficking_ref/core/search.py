@@ -165,6 +165,11 @@ def build_index(
                 parts.extend(getattr(e, name, ()))
             if e.kind == "referral":
                 parts.append(" ".join(s.replace("-", " ") for s in e.situations))
+                for contact in e.contacts:  # "1-888-373-7888" is found as typed or as digits
+                    digits = re.sub(r"\D", "", contact.value)
+                    parts.append(contact.value)
+                    if contact.kind in ("phone", "sms", "tty") and digits != contact.value:
+                        parts.append(digits)
             body = " ".join(p for p in parts if p)
             rows.append((
                 rowid, e.id, e.kind, title, getattr(e, "strength", None),
@@ -212,8 +217,15 @@ def _phrase(words: list[str], prefix: bool) -> str:
     return f"{text}*" if prefix and len(words) == 1 and len(words[0]) >= 4 else text
 
 
-def _concepts(conn: sqlite3.Connection, tokens: list[str]) -> list[list[list[str]]]:
-    """Group the query into concepts: each a list of alternative phrasings (word lists)."""
+def _concepts(
+    conn: sqlite3.Connection, tokens: list[str], fixes: dict[str, str] | None = None
+) -> list[list[list[str]]]:
+    """Group the query into concepts: each a list of alternative phrasings (word lists).
+
+    ``fixes`` maps a word the knowledge base does not know to its closest known word; both are
+    searched, together with the synonyms of either.
+    """
+    fixes = fixes or {}
     groups: dict[str, list[str]] = {}
     for term, grp in conn.execute("SELECT term, grp FROM synonyms"):
         groups.setdefault(grp, []).append(term)
@@ -238,11 +250,19 @@ def _concepts(conn: sqlite3.Connection, tokens: list[str]) -> list[list[list[str
                 matched = True
                 break
         if not matched:
-            if (tokens[i] not in STOP_WORDS and len(tokens[i]) > 1) or len(tokens) == 1:
-                concepts.append([[tokens[i]]])
+            token = tokens[i]
+            if (token not in STOP_WORDS and len(token) > 1) or (
+                len(tokens) == 1 and token not in STOP_WORDS
+            ):
+                alternatives = {token}
+                fixed = fixes.get(token)
+                if fixed:
+                    alternatives.add(fixed)
+                    for grp in term_groups.get(fixed, ()):
+                        alternatives.update(groups[grp])
+                concepts.append([a.split() for a in sorted(alternatives)])
             i += 1
-    if not concepts:  # only stop words: search them anyway rather than nothing
-        concepts = [[[t]] for t in tokens[:MAX_TOKENS]]
+    # Only common words ("the", "who"): nothing to search for; the caller says so.
     return concepts[:MAX_TOKENS]
 
 
@@ -275,8 +295,13 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
 _CANDIDATES = 400  # rows ranked by bm25 before the re-ranking
 
 
-def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: int) -> list[Hit]:
-    concepts = _concepts(conn, tokens)
+def _run(
+    conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: int,
+    fixes: dict[str, str] | None = None,
+) -> list[Hit]:
+    concepts = _concepts(conn, tokens, fixes)
+    if not concepts:
+        return []
     where, params = _where(filters)
     full = " OR ".join(f"({_concept_query(c)})" for c in concepts)
     # Rank every match cheaply; snippets and entries only for the hits shown.
@@ -320,12 +345,18 @@ def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: i
                 coverage[rowid] = coverage.get(rowid, 0.0) + weight / top
     query_text = " ".join(tokens)
     query_id = "-".join(tokens)
+    literal = [t for t in tokens if t not in STOP_WORDS and len(t) > 2]
     worst = max(-r[1] for r in rows) or 1.0
     scored = []
     for rowid, rank, entry_id, title in rows:
         score = coverage.get(rowid, 1) + 0.9 * (-rank / worst)
         if entry_id == query_id or _fold(title) == query_text:
             score += 5
+        elif literal:  # the officer's own words in the title, not only their synonyms
+            title_words = _words(title)
+            found = sum(any(w.startswith(t[:max(4, len(t) - 2)]) for w in title_words)
+                        for t in literal)
+            score += 0.8 * found / len(literal)
         scored.append((-round(score, 4), entry_id, rowid))
     scored.sort()
     hits = []
@@ -338,6 +369,25 @@ def _run(conn: sqlite3.Connection, tokens: list[str], filters: Filters, limit: i
         ).fetchone()
         hits.append(Hit(entry_id, kind, title, -neg, snippet, _entry(body, layer, file, line)))
     return hits
+
+
+def _fixes(conn: sqlite3.Connection, tokens: list[str]) -> dict[str, str]:
+    """Closest known word for each word of the query that matches nothing in the index.
+
+    A word is known when the index (stemmed, so "hitting" finds "hit") matches it: one small
+    look-up per word, and the word list is read only when a word is unknown.
+    """
+    candidates = sorted({t for t in tokens if t not in STOP_WORDS
+                         and 3 <= len(t) <= MAX_TYPO_LENGTH and not t.isdigit()})
+    unknown = [
+        t for t in candidates
+        if conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", [_quote(t)]).fetchone()
+        is None
+    ]
+    if not unknown:
+        return {}
+    fixed = correct(conn, unknown)
+    return {t: f for t, f in zip(unknown, fixed) if f != t}
 
 
 def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
@@ -367,7 +417,10 @@ def search(
     result = Result(hits=[], query=query)
     if not tokens or limit < 1:
         return result
-    result.hits = _run(conn, tokens, filters, limit)
+    fixes = _fixes(conn, tokens)
+    result.hits = _run(conn, tokens, filters, limit, fixes)
+    if fixes and result.hits:
+        result.corrected = " ".join(fixes.get(t, t) for t in tokens)
     if result.hits:
         return result
     fixed = correct(conn, tokens)

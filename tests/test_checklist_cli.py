@@ -216,3 +216,32 @@ def test_local_layer_contacts_come_first(run, tmp_path):
 
 def test_json_needs_answers(run):
     assert run(["checklist", "--json"]).exit_code == 2
+
+
+def test_input_ending_at_the_danger_question_leaves_it_unanswered(run, tmp_path):
+    """A draft saved before the danger question records null, and resuming asks it again."""
+    result = run(["checklist", "--setting", "hospitality", "--adult"], input="")
+    assert result.exit_code == 1
+    draft = json.loads(result.output.splitlines()[-2])
+    assert draft["immediate_danger"] is None
+    path = _answers(tmp_path, json.dumps(draft), "draft.json")
+    resumed = run(["checklist", "--resume", path], input="y\n")
+    assert "Is anyone in immediate danger right now?" in resumed.output
+    assert "CALL EMERGENCY SERVICES (911) NOW" in resumed.output
+
+
+def test_country_without_an_emergency_number_is_said_plainly(run, tmp_path):
+    path = _answers(tmp_path, "immediate_danger: true\n")
+    result = run(["checklist", "-c", "NZ", "--answers", path])
+    assert result.exit_code == 0
+    assert "no emergency number is listed for NZ" in result.stderr
+    assert "No emergency number is listed for NZ in the knowledge base" in result.stdout
+    assert "none listed for NZ" in result.stdout
+    data = json.loads(run(["checklist", "-c", "NZ", "--answers", path, "--json"]).stdout)
+    assert data["emergency"] is None
+    assert "call your local emergency number" in data["notice"]
+    saved = tmp_path / "nz.md"
+    run(["checklist", "-c", "NZ", "--answers", path, "--save", str(saved)])
+    assert "No emergency number is listed for NZ" in saved.read_text()
+    us = json.loads(run(["checklist", "--answers", path, "--json"]).stdout)
+    assert us["notice"] is None

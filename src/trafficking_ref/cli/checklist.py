@@ -265,7 +265,8 @@ def checklist(
     person = _person(minor if minor is not None else given.get("minor"))
     observation = {"setting": setting_name, "country": cc,
                    "minor": {"minor": True, "adult": False}.get(person),
-                   "immediate_danger": bool(given.get("immediate_danger", False))}
+                   # None until answered, so a draft saved before the answer asks it again.
+                   "immediate_danger": given.get("immediate_danger")}
     walk: ck.Walk | None = None
 
     if answers is None:
@@ -274,7 +275,7 @@ def checklist(
         emergency = emergency_contact(kb, cc)
         o.line(o.style(DISCLAIMER, "italic"))
         try:
-            if "immediate_danger" not in given:
+            if observation["immediate_danger"] is None:
                 danger = _ask("Is anyone in immediate danger right now?",
                               {"y": "yes", "n": "no"})
                 observation["immediate_danger"] = danger == "y"
@@ -314,6 +315,9 @@ def checklist(
     else:
         observed, unsure = list(given["observed"]), list(given["unsure"])
 
+    if emergency_contact(kb, cc) is None:
+        o.warn(f"no emergency number is listed for {cc}: call your local emergency number if "
+               "anyone is in danger")
     result = summarize(kb, Observation(
         setting=setting_name, country=cc, person=person,
         immediate_danger=bool(observation["immediate_danger"]),

@@ -177,6 +177,13 @@ def emergency_contact(kb: KnowledgeBase, country: str) -> Referral | None:
 STANDBY_EMERGENCY = "if anyone is in danger at any point, call at once"
 
 
+def no_emergency_notice(country: str) -> str:
+    """What to say when the knowledge base holds no emergency number for the country."""
+    return (f"No emergency number is listed for {country} in the knowledge base: if anyone is "
+            "in danger, call your local emergency number. An agency can add its contacts in a "
+            "local layer (--data-dir).")
+
+
 def with_emergency_first(
     routed: list[RoutedReferral], emergency: Referral | None
 ) -> list[RoutedReferral]:

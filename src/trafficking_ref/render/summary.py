@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trafficking_ref.core import vocab
-from trafficking_ref.core.assessment import Summary
+from trafficking_ref.core.assessment import Summary, no_emergency_notice
 from trafficking_ref.core.kb import Contact, Indicator, Referral
 from trafficking_ref.render.markdown import md_escape
 
@@ -35,6 +35,7 @@ def to_dict(summary: Summary, kb_version: str) -> dict[str, Any]:
         "person": obs.person,
         "immediate_danger": obs.immediate_danger,
         "emergency": _referral(summary.emergency) if summary.emergency else None,
+        "notice": None if summary.emergency else no_emergency_notice(obs.country),
         "assessment": {
             "level": summary.level,
             "label": vocab.LEVELS[summary.level],
@@ -60,6 +61,11 @@ def _by_strength(items: tuple[Indicator, ...]) -> list[tuple[str, list[Indicator
             if any(i.strength == s for i in items)]
 
 
+def _dont(item: str) -> str:
+    """A "don't" item as a sentence: the data usually starts with "Don't" already."""
+    return item if item.lower().startswith(("don't", "do not", "never")) else f"Don't: {item}"
+
+
 def _contact_md(c: Contact) -> str:
     note = f" ({md_escape(c.note)})" if c.note else ""
     return f"{vocab.CONTACT_KINDS[c.kind]}: **{md_escape(c.value)}**{note}"
@@ -80,6 +86,8 @@ def to_markdown(summary: Summary, kb_version: str, date: str) -> str:
         contacts = "; ".join(_contact_md(c) for c in summary.emergency.contacts)
         lines += ["## Immediate danger: call now", "", f"{md_escape(summary.emergency.name)}: "
                   f"{contacts}", ""]
+    if summary.emergency is None:
+        lines += [f"**{md_escape(no_emergency_notice(obs.country))}**", ""]
     lines += ["## Assessment", "", f"**{md_escape(vocab.LEVELS[summary.level])}**", ""]
     for rule in summary.rules:
         lines.append(f"- **{md_escape(rule.title)}** (rule `{rule.id}`): "
@@ -95,6 +103,8 @@ def to_markdown(summary: Summary, kb_version: str, date: str) -> str:
             lines += [f"  - {md_escape(i.title)} (`{i.id}`)" for i in group]
         lines.append("")
     lines += ["## Whom to contact, in this order", ""]
+    if not summary.referrals:
+        lines.append(f"- none listed for {md_escape(obs.country)}")
     for n, routed in enumerate(summary.referrals, start=1):
         r = routed.referral
         lines.append(f"{n}. **{md_escape(r.name)}**: "
@@ -106,7 +116,7 @@ def to_markdown(summary: Summary, kb_version: str, date: str) -> str:
         lines.append("")
         lines.append(md_escape(g.summary))
         lines += [f"- Do: {md_escape(d)}" for d in g.do]
-        lines += [f"- Don't: {md_escape(d)}" for d in g.dont]
+        lines += [f"- {md_escape(_dont(d))}" for d in g.dont]
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -143,6 +153,8 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
         body.append(contacts(summary.emergency))
         parts.append(Panel(body, border_style="" if plain else "bold red",
                            title="Immediate danger"))
+    if summary.emergency is None:
+        parts.append(t(no_emergency_notice(obs.country), "bold red"))
     level = t(f"Assessment: {vocab.LEVELS[summary.level]}", "bold reverse" if summary.level in (
         "emergency", "report") else "bold")
     parts.append(level)
@@ -158,6 +170,8 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
             parts.append(at(2, Text(f"{vocab.STRENGTHS[strength]}:")))
             parts += [at(4, Text(f"- {i.title} ({i.id})")) for i in group]
     parts.append(t("\nWhom to contact, in this order", "bold"))
+    if not summary.referrals:
+        parts.append(at(2, Text(f"none listed for {obs.country}")))
     for n, routed in enumerate(summary.referrals, start=1):
         line = t(f"{n}. {routed.referral.name}", "bold")
         if routed.referral.origin and routed.referral.origin.depth > 0:
@@ -170,7 +184,7 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
         parts.append(at(2, t(g.title, "bold")))
         parts.append(at(4, Text(g.summary)))
         parts += [at(4, t(f"Do: {d}", "green")) for d in g.do]
-        parts += [at(4, t(f"Don't: {d}", "red")) for d in g.dont]
+        parts += [at(4, t(_dont(d), "red")) for d in g.dont]
     parts.append(t(f"\n{summary.disclaimer}", "italic"))
     parts.append(t(f"Knowledge base {kb_version}", "dim"))
     return block(parts)

@@ -445,5 +445,5 @@ def test_checklist_summary_text_has_no_trailing_spaces_and_one_contact_per_line(
     assert [line for line in lines if line != line.rstrip()] == []
     assert "     Call: 1-888-373-7888" in lines
     assert "     Email: help@humantraffickinghotline.org" in lines
-    assert "Don't confront, question or accuse the suspected trafficker." in result.stdout
+    assert "    Don't confront, question or accuse" in result.stdout
     assert "Don't: Don't" not in result.stdout

@@ -391,3 +391,41 @@ def test_read_yaml_core_schema_scalars():
     assert result.marks[("c",)] == (3, 4)
     assert result.key_marks[("c",)] == (3, 1)
 
+
+
+def test_a_layer_that_leaves_a_country_without_an_emergency_number_warns(run, make_layer):
+    """Replacing 'us-911' with a contact for another situation would silence the danger step."""
+    layer = make_layer({"referrals.yaml": """\
+        referrals:
+          - id: us-911
+            name: Front desk
+            description: The front desk.
+            country: US
+            contacts:
+              - {kind: phone, value: "+1 202-555-0100"}
+            hours: Always
+            languages: English
+            situations: [local-protocol]
+            law_enforcement: false
+            anonymous: false
+            verified_on: 2026-11-01
+            verified_at: https://example.org/desk
+            sources: [src-one]
+        """})
+    result = run(["--data-dir", layer, "validate"])
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.stderr.splitlines() if "[no-emergency]" in x]
+    assert "no referral for US has the situation 'immediate-danger'" in line
+    assert run(["--data-dir", layer, "validate", "--strict"]).exit_code == 1
+    assert "[no-emergency]" not in run(["validate"]).stderr
+
+
+def test_unknown_key_lists_the_keys_of_that_level(run, make_layer):
+    layer = make_layer({"referrals.yaml": STALE_REFERRAL.replace(
+        "    name:", "    zzz: 1\n    name:", 1).replace("kind: web,", "kind: web, qqq: 1,", 1)})
+    problems = json.loads(run(["--data-dir", layer, "validate", "--json"]).stdout)["problems"]
+    messages = {p["where"].split("key ")[-1]: p["message"] for p in problems
+                if p["code"] == "unknown-key"}
+    assert "verified_on" in messages["'zzz'"] and "short_code" not in messages["'zzz'"]
+    assert "short_code" in messages["'contacts[0].qqq'"]
+    assert "verified_on" not in messages["'contacts[0].qqq'"]

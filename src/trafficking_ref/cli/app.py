@@ -132,6 +132,18 @@ def validate(
                     f"verified on {r.verified_on}, more than {stale_after} days ago — check "
                     "the contacts again and update verified_on", "stale", "warning",
                 ))
+        from trafficking_ref.core.routing import countries_without_emergency
+
+        for country, r in countries_without_emergency(kb):
+            origin = r.origin
+            problems.append(Problem(
+                origin.file if origin else "?", origin.line if origin else 1, 1,
+                f"referral '{r.id}'",
+                f"no referral for {country} has the situation 'immediate-danger', so the "
+                f"checklist cannot name an emergency number there — add one (e.g. the police "
+                "emergency number) with situations: [immediate-danger]", "no-emergency",
+                "warning",
+            ))
     errors = _count_errors(problems)
     warnings = len(problems) - errors
     failed = errors > 0 or (strict and warnings > 0)

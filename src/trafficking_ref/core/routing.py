@@ -44,3 +44,21 @@ def filter_referrals(
         -(r.origin.depth if r.origin else 0),
         r.country == "EU",
     ))
+
+
+def countries_without_emergency(kb: KnowledgeBase) -> list[tuple[str, Referral]]:
+    """Countries with referrals but no emergency number, each with its first referral.
+
+    A layer can replace the emergency entry of a country or add a country without one; then the
+    checklist could not tell anyone whom to call in danger.
+    """
+    first: dict[str, Referral] = {}
+    covered: set[str] = set()
+    for r in kb.referrals.values():
+        first.setdefault(r.country, r)
+        if "immediate-danger" in r.situations:
+            covered.add(r.country)
+    return [
+        (country, r) for country, r in first.items()
+        if country not in covered and not (country in vocab.EU_MEMBERS and "EU" in covered)
+    ]

@@ -174,15 +174,16 @@ class _Loaded:
     col: int
 
 
-def _field_names(key: str) -> list[str]:
+def _field_names(key: str, loc: tuple[Any, ...] = ()) -> list[str]:
+    """The keys allowed where the unknown key stands: in an entry, a contact or a rule's 'when'."""
     from trafficking_ref.core import models
 
-    names = set(models.ENTRY_MODELS[key].model_fields)
-    if key == "referrals":
-        names |= set(models.Contact.model_fields)
-    if key == "assessment_rules":
-        names |= set(models.RuleCondition.model_fields)
-    return sorted(names)
+    model: Any = models.ENTRY_MODELS[key]
+    if key == "referrals" and "contacts" in loc[:-1]:
+        model = models.Contact
+    elif key == "assessment_rules" and "when" in loc[:-1]:
+        model = models.RuleCondition
+    return sorted(model.model_fields)
 
 
 _ECHO = 60  # characters of a wrong value quoted back in a message
@@ -208,7 +209,7 @@ def _describe(err: Any, key: str) -> tuple[str, str]:
     value = err.get("input")
     last = loc[-1] if loc else ""
     if kind == "extra_forbidden":
-        names = _field_names(key)
+        names = _field_names(key, tuple(loc))
         hint = _suggest(str(last), names) or f" — allowed keys here: {', '.join(names)}"
         return f"unknown key '{_clip(str(last))}'{hint}", "unknown-key"
     if kind == "missing":

@@ -245,3 +245,12 @@ def test_country_without_an_emergency_number_is_said_plainly(run, tmp_path):
     assert "No emergency number is listed for NZ" in saved.read_text()
     us = json.loads(run(["checklist", "--answers", path, "--json"]).stdout)
     assert us["notice"] is None
+
+
+def test_save_into_a_missing_directory_is_an_error_and_creates_nothing(run, tmp_path):
+    path = _answers(tmp_path, "observed: []\n")
+    target = tmp_path / "no-such-dir" / "summary.md"
+    result = run(["checklist", "--answers", path, "--save", str(target)])
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr
+    assert not target.parent.exists()

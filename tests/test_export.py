@@ -396,3 +396,37 @@ def test_every_export_command_has_help(run):
         result = run(["export", command, "--help"])
         assert result.exit_code == 0
         assert "--format" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "suffix"), [
+    (["checklist", "-s", "school"], ".docx"),
+    (["card", "-s", "school"], ".md"),
+    (["indicators"], ".txt"),
+])
+def test_an_output_name_naming_another_format_is_refused(run, tmp_path, args, suffix):
+    target = tmp_path / f"out{suffix}"
+    result = run(["export", *args, "-o", target], env=ENV)
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert f"cannot write this export as '{suffix}'" in result.stderr
+    assert not target.exists()
+
+
+def test_a_missing_directory_is_not_created(run, tmp_path):
+    target = tmp_path / "no-such-dir" / "sheet.md"
+    result = run(["export", "checklist", "-s", "school", "-o", target], env=ENV)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr
+    assert not target.parent.exists()
+
+
+def test_a_directory_as_output_says_so_first(run, tmp_path):
+    result = run(["export", "checklist", "-s", "school", "-o", tmp_path], env=ENV)
+    assert result.exit_code == 1
+    assert "is a directory" in result.stderr and "--force" not in result.stderr
+
+
+def test_card_pdf_hint_names_a_card(run):
+    result = run(["export", "card", "-s", "school", "--format", "pdf"], env=ENV)
+    assert "e.g. -o card.pdf" in result.stderr

@@ -392,7 +392,7 @@ def test_schema_to_unwritable_place_fails_cleanly(run, tmp_path):
     blocker.write_text("x", encoding="utf-8")
     result = run(["schema", "-o", blocker / "sub"])
     assert result.exit_code == 1
-    assert "cannot write" in result.stderr
+    assert "cannot create the directory" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -169,7 +169,9 @@ def validate(
 @app.command()
 def schema(
     output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="DIR", help="Directory to write the JSON Schemas into.")] = None,
+        "--output", "-o", metavar="DIR",
+        help="Directory to write the JSON Schemas into (created if missing; default: schemas).",
+    )] = None,
 ) -> None:
     """Write the JSON Schema of each knowledge file (for editor completion and checking)."""
     from trafficking_ref.core.schemas import schema_documents
@@ -177,6 +179,10 @@ def schema(
 
     target = output or Path("schemas")
     documents = schema_documents()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        o.fail(f"cannot create the directory {target}: {exc.strerror or exc}")
     for name, text in documents.items():
         try:
             write_text_atomic(target / name, text, overwrite=True, private=False)

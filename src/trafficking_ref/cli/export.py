@@ -19,6 +19,7 @@ import typer
 from trafficking_ref.cli import output as o
 from trafficking_ref.cli.options import Setting, TType
 from trafficking_ref.core import vocab
+from trafficking_ref.core.text import printable
 
 export_app = typer.Typer(
     help="Printed checklists, pocket cards and data exports for trainers.",
@@ -106,27 +107,40 @@ def _kb() -> Any:
 
 
 def _format(given: Enum | None, output: Path | None, allowed: type[Enum], default: str) -> str:
-    """The format given, else the one the output file's suffix names, else the default."""
+    """The format given, else the one the output file's suffix names, else the default.
+
+    A suffix that names no format this export can write is refused rather than ignored: a file
+    called ``card.md`` that holds HTML would mislead whoever opens it.
+    """
     if given is not None:
         return str(given.value)
-    if output is not None:
+    if output is not None and output.suffix and str(output) != "-":
+        names = [f.value for f in allowed]
         guessed = SUFFIXES.get(output.suffix.lower())
-        if guessed is not None and guessed in {f.value for f in allowed}:
-            return guessed
+        if guessed not in names:
+            o.fail(f"cannot write this export as '{printable(output.suffix)}'; it can be "
+                   + ", ".join(names), o.EXIT_USAGE,
+                   f"name the file with one of those endings, or add --format {names[0]}")
+        return str(guessed)
     return default
 
 
-def _check_output(fmt: str, output: Path | None, force: bool) -> None:
+def _check_output(fmt: str, output: Path | None, force: bool, name: str = "checklist") -> None:
     """Refuse early (before any work) what cannot be written."""
     if output is None or str(output) == "-":
         if fmt in BINARY_FORMATS:
             o.fail(f"{fmt.upper()} is a binary format: give a file to write with -o FILE",
-                   o.EXIT_USAGE, f"e.g. -o checklist.{fmt}")
+                   o.EXIT_USAGE, f"e.g. -o {name}.{fmt}")
         return
-    if output.exists() and not force:
-        o.fail(f"{output} already exists; add --force to overwrite it")
+    shown = printable(str(output))
     if output.is_dir():
-        o.fail(f"{output} is a directory; give a file name")
+        o.fail(f"{shown} is a directory; give a file name")
+    if output.exists() and not force:
+        o.fail(f"{shown} already exists; add --force to overwrite it")
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir():
+        o.fail(f"the directory '{printable(str(parent))}' does not exist; create it first or "
+               "choose another place")
 
 
 def _render(make: Callable[[], str | bytes], fmt: str) -> str | bytes:
@@ -262,7 +276,7 @@ def card(
     marks and fold on the dashed line. Four fit on a Letter or A4 page.
     """
     chosen = _format(fmt, output, CardFormat, "html")
-    _check_output(chosen, output, force)
+    _check_output(chosen, output, force, "card")
     today = _today(date)
     cc = _country(country)
     kb = _kb()

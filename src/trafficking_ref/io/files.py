@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -17,14 +18,15 @@ def write_bytes_atomic(path: Path, data: bytes, *, overwrite: bool = False,
 
     The file is created with mode 0600 when ``private`` (anything about a person). Raises
     :class:`OutputExists` when the file exists and ``overwrite`` is false, ``OSError`` when the
-    location cannot be written. On any failure (a full disk, Ctrl-C) the temporary file is removed.
+    location cannot be written (also when its directory does not exist: none is created). On
+    any failure (a full disk, Ctrl-C) the temporary file is removed.
     """
     path = Path(path)
     if path.exists() and not overwrite:
         raise OutputExists(str(path))
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.exists():
-        directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():  # a mistyped path never grows a new directory tree
+        raise FileNotFoundError(errno.ENOENT, f"the directory '{directory}' does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=directory)
     try:
         os.fchmod(fd, 0o600 if private else 0o644 & ~_umask())

@@ -447,3 +447,16 @@ def test_checklist_summary_text_has_no_trailing_spaces_and_one_contact_per_line(
     assert "     Email: help@humantraffickinghotline.org" in lines
     assert "    Don't confront, question or accuse" in result.stdout
     assert "Don't: Don't" not in result.stdout
+
+
+def test_country_from_the_environment_for_referrals_and_exports(run):
+    env = {"TRAFFICKING_REF_COUNTRY": "GB"}
+    assert ids_of(run(["referrals", "--json"], env=env)) == ["gb-999"]
+    assert ids_of(run(["referrals", "-c", "US", "--json"], env=env))[0] == "us-911"
+    everywhere = ids_of(run(["referrals", "--json"], env={"TRAFFICKING_REF_COUNTRY": ""}))
+    assert {"us-911", "gb-999", "eu-112"} <= set(everywhere)
+    card = run(["export", "card", "-s", "school", "-F", "html"], env=env)
+    assert card.exit_code == 0, card.output
+    assert "tel:999" in card.stdout and "tel:911" not in card.stdout
+    data = json.loads(run(["export", "referrals", "-F", "json"], env=env).stdout)
+    assert [r["id"] for r in data["entries"]] == ["gb-999"]

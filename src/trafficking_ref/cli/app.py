@@ -244,7 +244,9 @@ def risk_factors(json_out: JsonOpt = False) -> None:
 @app.command()
 def referrals(
     country: Annotated[Optional[str], typer.Option(
-        "--country", "-c", metavar="CC", help="Two-letter country code, e.g. US, GB, CA.")] = None,
+        "--country", "-c", metavar="CC",
+        help="Two-letter country code, e.g. US, GB, CA (default: $TRAFFICKING_REF_COUNTRY, "
+             "else every country).")] = None,
     region: Annotated[Optional[str], typer.Option(
         "--region", help="A state, province or district (local layers).")] = None,
     situation: Annotated[Optional[Situation], typer.Option(
@@ -256,7 +258,10 @@ def referrals(
     from trafficking_ref.core.routing import filter_referrals
 
     kb = State.store().kb
-    cc = _country(country) if country is not None else None
+    from trafficking_ref.cli.options import default_country
+
+    wanted = country if country is not None else default_country(None)
+    cc = _country(wanted) if wanted is not None else None
     items = filter_referrals(kb, cc, region, situation.value if situation else None)
     if json_out:
         o.print_json([entry_to_dict(r, with_origin=True) for r in items])

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -16,14 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
-from trafficking_ref.cli.options import Setting, TType
+from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType, default_country
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
 
 if TYPE_CHECKING:  # imported where used: building the command must stay light
     from trafficking_ref.core import checklist as ck
 
-ENV_COUNTRY = "TRAFFICKING_REF_COUNTRY"
 ANSWER_KEYS = ("setting", "country", "minor", "immediate_danger", "observed", "unsure",
                "not_observed", "skipped")
 
@@ -259,7 +257,7 @@ def checklist(
         assert path is not None
         given = _load_answers(path)
         _check_ids(kb, given, printable(str(path)))
-    cc = _country(country or given.get("country") or os.environ.get(ENV_COUNTRY) or "US")
+    cc = _country(country or given.get("country") or default_country() or "US")
     setting_name = setting.value if setting else given.get("setting")
     person_known = minor is not None or (answers is not None) or "minor" in given
     person = _person(minor if minor is not None else given.get("minor"))

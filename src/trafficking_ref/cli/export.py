@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
-from trafficking_ref.cli.options import Setting, TType
+from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType, default_country
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
 
@@ -62,8 +62,9 @@ SettingOpt = Annotated[Setting, typer.Option(
     "--setting", "-s", help="Where the sheet is used (any = every setting).")]
 AudienceOpt = Annotated[Optional[Audience], typer.Option(
     "--audience", "-a", help="Only indicators for minors or for adults (default: both).")]
-CountryOpt = Annotated[str, typer.Option(
-    "--country", "-c", metavar="CC", help="Two-letter country code for the contacts.")]
+CountryOpt = Annotated[Optional[str], typer.Option(
+    "--country", "-c", metavar="CC",
+    help=f"Two-letter country code for the contacts (default: ${ENV_COUNTRY}, else US).")]
 TypeOpt = Annotated[Optional[TType], typer.Option("--type", help="Only sex or labor trafficking.")]
 TitleOpt = Annotated[Optional[str], typer.Option("--title", help="Title printed at the top.")]
 AgencyOpt = Annotated[Optional[str], typer.Option(
@@ -198,7 +199,7 @@ def _length(value: int) -> int | None:
 def checklist(
     setting: SettingOpt,
     audience: AudienceOpt = None,
-    country: CountryOpt = "US",
+    country: CountryOpt = None,
     type_: TypeOpt = None,
     length: Annotated[int, typer.Option(
         "--length", "-n", min=0, max=500,
@@ -217,7 +218,7 @@ def checklist(
     chosen = _format(fmt, output, ChecklistFormat, "md")
     _check_output(chosen, output, force)
     today = _today(date)
-    cc = _country(country)
+    cc = _country(country or default_country() or "US")
     kb = _kb()
 
     from trafficking_ref.render.sheet import build_sheet
@@ -257,7 +258,7 @@ def checklist(
 def card(
     setting: SettingOpt,
     audience: AudienceOpt = None,
-    country: CountryOpt = "US",
+    country: CountryOpt = None,
     type_: TypeOpt = None,
     fmt: Annotated[Optional[CardFormat], typer.Option(
         "--format", "-F", help="Output format (default: from -o's suffix, else html).")] = None,
@@ -278,7 +279,7 @@ def card(
     chosen = _format(fmt, output, CardFormat, "html")
     _check_output(chosen, output, force, "card")
     today = _today(date)
-    cc = _country(country)
+    cc = _country(country or default_country() or "US")
     kb = _kb()
 
     from trafficking_ref.render.sheet import build_card
@@ -360,7 +361,8 @@ def risk_factors(
 @export_app.command()
 def referrals(
     country: Annotated[Optional[str], typer.Option(
-        "--country", "-c", metavar="CC", help="Only referrals for this country.")] = None,
+        "--country", "-c", metavar="CC",
+        help=f"Only referrals for this country (default: ${ENV_COUNTRY}, else all).")] = None,
     fmt: DataFormatOpt = None,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -371,7 +373,8 @@ def referrals(
 
     chosen = _format(fmt, output, DataFormat, "csv")
     _check_output(chosen, output, force)
-    cc = _country(country) if country else None
+    wanted = country or default_country(None)
+    cc = _country(wanted) if wanted else None
     kb = _kb()
     items = filter_referrals(kb, cc) if cc else list(kb.referrals.values())
     _data("referrals", items, fmt, output, force, date)

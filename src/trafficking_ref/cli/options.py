@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 
 from trafficking_ref.core import vocab
@@ -12,4 +13,12 @@ Audience = Enum("Audience", {k: k for k in vocab.AUDIENCES}, type=str)  # type: 
 Strength = Enum("Strength", {k: k for k in vocab.STRENGTHS}, type=str)  # type: ignore[misc]
 _KINDS = {k: k for k in ("indicator", "risk-factor", "guidance", "referral")}
 Kind = Enum("Kind", _KINDS, type=str)  # type: ignore[misc]
+ENV_COUNTRY = "TRAFFICKING_REF_COUNTRY"
+
+
+def default_country(fallback: str | None = "US") -> str | None:
+    """The country when none is given: $TRAFFICKING_REF_COUNTRY (if not empty), else fallback."""
+    return os.environ.get(ENV_COUNTRY, "").strip() or fallback
+
+
 Situation = Enum("Situation", {k: k for k in vocab.SITUATIONS}, type=str)  # type: ignore[misc]

@@ -30,8 +30,15 @@ def test_stats_counts_and_flags_thin_cells(tmp_path):
     cell = next(c for c in data["cells"] if c == {**c, "setting": "school", "type": "sex",
                                                   "audience": "minor", "strength": "medium"})
     assert cell["count"] == 1  # much-older-partner
+    # community is counted too; "only here" counts entries tagged with that one setting
+    assert data["indicators_by_setting"]["community"] == 3  # the three 'any' entries
+    assert data["indicators_only_in_setting"] == {
+        "school": 1, "hospitality": 1, "healthcare": 0, "retail": 0, "transportation": 0,
+        "workplace": 0, "online": 0, "community": 0}
+    assert not any(t.startswith("setting community") for t in data["thin"])
     text = _run(tmp_path, ["stats"]).output
-    assert "Thin spots:" in text and "Indicators by setting" in text
+    assert "Thin spots:" in text and "Indicators by setting" in text and "Only here" in text
+    assert "community" in text
 
 
 def test_example_local_layer_validates_and_comes_first(tmp_path):

@@ -365,11 +365,12 @@ def stats(json_out: JsonOpt = False) -> None:
     plain = o.is_plain()
     totals = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in report["totals"].items())
     o.line(o.style("Knowledge base: ", "bold"), totals)
-    grid = table(["Setting", "All", "Sex", "Labor", "Strong", "Medium", "Weak"], plain,
-                 title="Indicators by setting")
+    grid = table(["Setting", "All", "Only here", "Sex", "Labor", "Strong", "Medium", "Weak"],
+                 plain, title="Indicators by setting")
     for s in SETTINGS:
         by_type, by_strength = report["setting_by_type"][s], report["setting_by_strength"][s]
-        grid.add_row(s, str(report["indicators_by_setting"][s]), str(by_type["sex"]),
+        grid.add_row(s, str(report["indicators_by_setting"][s]),
+                     str(report["indicators_only_in_setting"][s]), str(by_type["sex"]),
                      str(by_type["labor"]), str(by_strength["strong"]),
                      str(by_strength["medium"]), str(by_strength["weak"]))
     o.out().print(grid)

@@ -8,7 +8,8 @@ from typing import Any
 from trafficking_ref.core import vocab
 from trafficking_ref.core.kb import KnowledgeBase
 
-SETTINGS = [s for s in vocab.SETTINGS if s not in ("any", "community")]
+SETTINGS = [s for s in vocab.SETTINGS if s != "any"]  # counted and shown
+CHECKED = [s for s in SETTINGS if s != "community"]  # the field settings held to THIN_SETTING
 THIN_SETTING = 10  # indicators a setting should have of its own
 THIN_STRENGTH = 15
 THIN_CELL = 3  # indicators per setting x type
@@ -19,7 +20,10 @@ def coverage(kb: KnowledgeBase) -> dict[str, Any]:
     indicators = list(kb.indicators.values())
     cells: Counter[tuple[str, str, str, str]] = Counter()
     per_setting: Counter[str] = Counter()
+    only_here: Counter[str] = Counter()  # indicators tagged with this setting and no other
     for i in indicators:
+        if len(i.settings) == 1 and i.settings[0] in SETTINGS:
+            only_here[i.settings[0]] += 1
         settings = SETTINGS if "any" in i.settings else [s for s in i.settings if s in SETTINGS]
         for setting in settings:
             per_setting[setting] += 1
@@ -44,7 +48,7 @@ def coverage(kb: KnowledgeBase) -> dict[str, Any]:
     )
     verified = sorted((r.verified_on, r.id) for r in kb.referrals.values())
     thin = []
-    for s in SETTINGS:
+    for s in CHECKED:
         if per_setting[s] < THIN_SETTING:
             thin.append(f"setting {s}: {per_setting[s]} indicators (want {THIN_SETTING})")
         for t in vocab.TYPES:
@@ -63,6 +67,7 @@ def coverage(kb: KnowledgeBase) -> dict[str, Any]:
     return {
         "totals": {k: len(v) for k, v in kb.collections().items()},
         "indicators_by_setting": {s: per_setting[s] for s in SETTINGS},
+        "indicators_only_in_setting": {s: only_here[s] for s in SETTINGS},
         "indicators_by_strength": {s: by_strength[s] for s in vocab.STRENGTHS},
         "indicators_by_audience": {a: by_audience[a] for a in vocab.AUDIENCES},
         "indicators_by_type": {t: by_type[t] for t in vocab.TYPES},

@@ -339,3 +339,18 @@ def test_read_only_system_location_is_a_clear_error(run):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"trafficking-ref: error: cannot write {target}:")
     assert not target.exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [
+    ["search", "passport"], ["search", "passport", "--json"], ["show", "homelessness"],
+    ["referrals"], ["stats"], ["export", "checklist", "-s", "school"],
+])
+def test_stdout_on_a_full_disk_is_one_line_and_exit_1(cache_dir, args):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "trafficking_ref", *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60,
+                              env=subprocess_env(cache_dir))
+    assert done.returncode == 1
+    assert done.stderr == "trafficking-ref: error: cannot write the output: No space left on " \
+        "device\n"

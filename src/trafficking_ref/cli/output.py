@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -75,6 +76,17 @@ def interrupted() -> None:
         said_interrupted = True
         with contextlib.suppress(OSError, ValueError):  # stderr closed: the exit code says it
             err().print("trafficking-ref: interrupted")
+
+
+def output_failed(exc: OSError) -> None:
+    """Say once that the output could not be written, and stop the interpreter's last flush of
+    standard output from failing again (with a traceback) at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):
+        err().print(Text(f"trafficking-ref: error: cannot write the output: "
+                         f"{printable(exc.strerror or str(exc))}"), soft_wrap=True)
 
 
 def warn(message: str) -> None:

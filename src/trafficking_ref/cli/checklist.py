@@ -172,11 +172,11 @@ def _save(path: Path, text: str, force: bool) -> None:
 
 
 def _show_help(indicator: Any) -> None:
-    o.line(o.style("  What to look for: ", "bold"), indicator.description)
+    o.indented(2, o.style("What to look for: ", "bold"), indicator.description)
     for caution in indicator.cautions:
-        o.line(o.style("  Keep in mind: ", "bold"), caution)
+        o.indented(2, o.style("Keep in mind: ", "bold"), caution)
     for question in indicator.ask[:1]:
-        o.line(o.style("  You could ask (privately, gently): ", "bold"), question)
+        o.indented(2, o.style("You could ask (privately, gently): ", "bold"), question)
 
 
 def _walk(walk: ck.Walk) -> ck.Walk:

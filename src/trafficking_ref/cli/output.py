@@ -47,10 +47,24 @@ def style(text: str, style_name: str) -> Text:
 
 
 def line(*parts: str | Text) -> None:
+    """One line of text: wrapped at words on a terminal, left whole when piped (for logs)."""
     text = Text()
     for part in parts:
         text.append(part if isinstance(part, Text) else Text(part))
-    out().print(text, soft_wrap=True)
+    out().print(text, soft_wrap=is_plain())
+
+
+def indented(indent: int, *parts: str | Text) -> None:
+    """Like :func:`line`, every wrapped line indented by ``indent`` on a terminal."""
+    if is_plain():
+        line(" " * indent, *parts)
+        return
+    from trafficking_ref.render.blocks import Wrapped
+
+    text = Text()
+    for part in parts:
+        text.append(part if isinstance(part, Text) else Text(part))
+    out().print(Wrapped(text, indent))
 
 
 def print_json(data: Any) -> None:

@@ -189,3 +189,41 @@ def test_next_steps_fit_the_person(kb):
     assert [g.id for g in adult.next_steps] == ["talk-adult", "report-hotline"]
     minor = summarize(kb, Observation(person="minor", observed=("avoids-eye-contact",)))
     assert [g.id for g in minor.next_steps] == ["talk-minor", "report-hotline"]
+
+
+def _kb_of(*indicators):
+    from trafficking_ref.core.kb import KnowledgeBase
+
+    kb = KnowledgeBase(layers=("built-in",), content_hash="x")
+    for i in indicators:
+        kb.indicators[i.id] = i
+    return kb
+
+
+def _ind(entry_id, category, settings, strength="strong"):
+    from trafficking_ref.core.kb import Indicator
+
+    return Indicator(entry_id, entry_id, "d", category, ("sex",), tuple(settings), "any",
+                     strength, ("s",))
+
+
+def test_short_list_prefers_signs_particular_to_the_setting():
+    kb = _kb_of(
+        _ind("general", "control", ["school", "hospitality", "healthcare", "retail"]),
+        _ind("hotel-only", "premises", ["hospitality"]),
+        _ind("weak-hotel", "premises", ["hospitality"], "weak"),
+    )
+    assert [i.id for i in ck.select_indicators(kb, "hospitality", length=1)] == ["hotel-only"]
+    # strength still comes first: a weak specific sign never displaces a strong general one
+    assert {i.id for i in ck.select_indicators(kb, "hospitality", length=2)} == {
+        "general", "hotel-only"}
+
+
+def test_short_list_spreads_over_categories():
+    kb = _kb_of(*[_ind(f"online-{n}", "online", ["school", "online"]) for n in range(6)],
+                _ind("control", "control", ["school", "hospitality", "retail"]),
+                _ind("physical", "physical", ["school", "hospitality", "retail"]))
+    chosen = [i.id for i in ck.select_indicators(kb, "school", length=4)]
+    assert {"control", "physical"} <= set(chosen)
+    assert sum(c.startswith("online") for c in chosen) == 2  # one (a quarter of 4), then top-up
+    assert len(ck.select_indicators(kb, "school", length=0)) == 8

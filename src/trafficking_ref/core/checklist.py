@@ -35,8 +35,10 @@ def select_indicators(
 ) -> list[Indicator]:
     """The indicators to walk for a setting and person, grouped by category, strongest first.
 
-    Indicators named for the setting come before general ones; within the chosen set, categories
-    keep a fixed order and each category lists its strongest indicators first.
+    Indicators named for the setting come before general ones, strongest first and, for the same
+    strength, the more specific to the setting (fewer settings) first, so that a short list or a
+    pocket card shows what is particular to the place; within the chosen set, categories keep a
+    fixed order and each category lists its strongest indicators first.
     """
     audience = audience_for(person)
     candidates = [
@@ -48,10 +50,11 @@ def select_indicators(
         key=lambda p: (
             0 if setting not in (None, "any") and setting in p[1].settings else 1,
             vocab.STRENGTH_ORDER[p[1].strength],
+            99 if "any" in p[1].settings else len(p[1].settings),
             p[0],
         ),
     )
-    chosen = [i for _, i in ranked][: length if length else None]
+    chosen = _spread([i for _, i in ranked], length)
     category_order = list(vocab.CATEGORIES)
     position = {i.id: n for n, i in enumerate(candidates)}
     return sorted(
@@ -59,6 +62,25 @@ def select_indicators(
         key=lambda i: (category_order.index(i.category), vocab.STRENGTH_ORDER[i.strength],
                        position[i.id]),
     )
+
+
+def _spread(ranked: list[Indicator], length: int | None) -> list[Indicator]:
+    """The first ``length`` of ``ranked``, at most a quarter of them from any one category (then
+    topped up in rank order), so a short list is not six ways of saying one thing."""
+    if not length or length >= len(ranked):
+        return ranked
+    cap = max(1, -(-length // 4))
+    per_category: dict[str, int] = {}
+    chosen: list[Indicator] = []
+    for indicator in ranked:
+        if len(chosen) == length:
+            break
+        if per_category.get(indicator.category, 0) < cap:
+            per_category[indicator.category] = per_category.get(indicator.category, 0) + 1
+            chosen.append(indicator)
+    picked = {i.id for i in chosen}
+    chosen += [i for i in ranked if i.id not in picked][: length - len(chosen)]
+    return chosen
 
 
 @dataclass(frozen=True)

@@ -254,3 +254,18 @@ def test_save_into_a_missing_directory_is_an_error_and_creates_nothing(run, tmp_
     assert result.exit_code == 1
     assert "does not exist" in result.stderr
     assert not target.parent.exists()
+
+
+def test_whole_words_are_answers_and_back_at_the_start_says_so(run):
+    result = run(["checklist", "--setting", "hospitality", "--adult", "--length", "2"],
+                 input="NO\nback\nYes\nno\n")
+    assert result.exit_code == 0, result.output
+    assert "(This is the first sign.)" in result.output
+    assert "Please answer one of" not in result.output
+    assert "Assessment:" in result.output
+
+
+def test_missing_draft_file_is_named_as_a_draft(run, tmp_path):
+    result = run(["checklist", "--resume", str(tmp_path / "nope.json")])
+    assert result.exit_code == 1
+    assert "cannot read the draft file" in result.stderr

@@ -460,3 +460,9 @@ def test_country_from_the_environment_for_referrals_and_exports(run):
     assert "tel:999" in card.stdout and "tel:911" not in card.stdout
     data = json.loads(run(["export", "referrals", "-F", "json"], env=env).stdout)
     assert [r["id"] for r in data["entries"]] == ["gb-999"]
+
+
+def test_show_finds_an_id_typed_in_capitals(run):
+    result = run(["show", "HOMELESSNESS", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "homelessness"

@@ -205,9 +205,9 @@ def show(
     from trafficking_ref.core.text import printable
 
     kb = State.store().kb
-    entry = kb.get(entry_id)
+    entry = kb.get(entry_id) or kb.get(entry_id.strip().lower().replace("_", "-"))
     if entry is None:
-        close = suggest_ids(kb.all_ids(), entry_id)
+        close = suggest_ids(kb.all_ids(), entry_id.strip().lower())
         o.fail(f"no entry with id '{printable(entry_id)}'",
                hint=f"did you mean: {', '.join(close)}?" if close else
                "search for it with: trafficking-ref search WORDS")

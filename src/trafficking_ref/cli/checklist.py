@@ -39,6 +39,10 @@ class _Interrupted(Exception):
         self.cause = cause
 
 
+_WORDS = {"yes": "y", "no": "n", "unsure": "u", "not sure": "u", "skip": "s", "back": "b",
+          "help": "?", "quit": "q"}  # whole words for the one-letter answers
+
+
 def _ask(prompt: str, choices: dict[str, str]) -> str:
     """Ask until one of ``choices`` is given; a typo asks again instead of guessing."""
     keys = "/".join(choices)
@@ -50,6 +54,7 @@ def _ask(prompt: str, choices: dict[str, str]) -> str:
             o.line("")
             raise _EndOfInput
         answer = raw.strip().lower()
+        answer = _WORDS.get(answer, answer)
         if answer in choices:
             return answer
         o.line("  Please answer one of: " + ", ".join(f"{k} = {v}" for k, v in choices.items()))
@@ -96,14 +101,14 @@ def _offer_draft(observation: dict[str, Any], walk: ck.Walk | None) -> None:
     o.line(json.dumps(draft, separators=(",", ":")))
 
 
-def _load_answers(path: Path) -> dict[str, Any]:
+def _load_answers(path: Path, what: str = "answers file") -> dict[str, Any]:
     """Read an answers file (YAML or JSON); unknown keys or ids are errors naming them."""
     from trafficking_ref.loading.yamlread import read_yaml
 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        o.fail(f"cannot read the answers file {printable(str(path))}: {exc.strerror or exc}")
+        o.fail(f"cannot read the {what} {printable(str(path))}: {exc.strerror or exc}")
     result = read_yaml(data)
     if result.problems:
         p = result.problems[0]
@@ -203,6 +208,9 @@ def _walk(walk: ck.Walk) -> ck.Walk:
         if answer == ck.HELP:
             _show_help(indicator)
             continue
+        if answer == ck.BACK and walk.position == 0:
+            o.line(o.style("  (This is the first sign.)", "dim"))
+            continue
         walk = walk.answer(answer)
         if answer == ck.BACK:
             last_category = None
@@ -255,7 +263,7 @@ def checklist(
     if answers is not None or resume is not None:
         path = answers or resume
         assert path is not None
-        given = _load_answers(path)
+        given = _load_answers(path, "answers file" if answers is not None else "draft file")
         _check_ids(kb, given, printable(str(path)))
     cc = _country(country or given.get("country") or default_country() or "US")
     setting_name = setting.value if setting else given.get("setting")

@@ -269,3 +269,19 @@ def test_missing_draft_file_is_named_as_a_draft(run, tmp_path):
     result = run(["checklist", "--resume", str(tmp_path / "nope.json")])
     assert result.exit_code == 1
     assert "cannot read the draft file" in result.stderr
+
+
+def test_a_draft_saved_before_the_age_question_asks_it_on_resume(run, tmp_path):
+    result = run(["checklist", "--setting", "hospitality"], input="n\n")
+    assert result.exit_code == 1
+    draft = json.loads(result.output.splitlines()[-2])
+    assert draft["immediate_danger"] is False and "minor" not in draft
+    path = _answers(tmp_path, json.dumps(draft), "draft.json")
+    resumed = run(["checklist", "--resume", path], input="u\nq\n")
+    assert "Is anyone in immediate danger" not in resumed.output
+    assert "Is the person under 18?" in resumed.output
+    # once answered "not sure", the draft says so (null) and resuming does not ask again
+    again = json.loads(resumed.output.splitlines()[-1])
+    assert again["minor"] is None
+    path2 = _answers(tmp_path, json.dumps(again), "draft2.json")
+    assert "under 18?" not in run(["checklist", "--resume", path2], input="q\n").output

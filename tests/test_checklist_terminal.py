@@ -14,14 +14,14 @@ pexpect = pytest.importorskip("pexpect")
 MINI = Path(__file__).parent / "fixtures" / "mini-kb"
 
 
-def _spawn(tmp_path, *args):
+def _spawn(tmp_path, *args, columns=100):
     env = dict(os.environ)
     env.update({"TRAFFICKING_REF_BUILTIN_DIR": str(MINI),
                 "TRAFFICKING_REF_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1",
-                "COLUMNS": "100", "TRAFFICKING_REF_COUNTRY": "US"})
+                "COLUMNS": str(columns), "TRAFFICKING_REF_COUNTRY": "US"})
     return pexpect.spawn(sys.executable, ["-m", "trafficking_ref", "checklist", *args],
                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30,
-                         dimensions=(40, 100))
+                         dimensions=(40, columns))
 
 
 def test_prompts_answered_in_a_real_terminal(tmp_path):
@@ -73,3 +73,21 @@ def test_ctrl_c_declining_the_draft_prints_a_resume_line(tmp_path):
     child.close()
     assert child.exitstatus == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+
+
+def test_resume_line_survives_a_narrow_terminal(tmp_path):
+    """Messages wrap at words on a terminal, but the line to keep is printed whole."""
+    import json
+
+    child = _spawn(tmp_path, "--setting", "hospitality", columns=40)
+    child.expect(r"\[y/n\]")
+    child.sendline("n")
+    child.expect(r"under 18\? \[y/n/u\]")
+    child.sendintr()
+    child.expect("Save your answers")
+    child.sendline("")
+    child.expect(r'\r\n(\{"setting".*?)\r\n')
+    draft = json.loads(child.match.group(1))
+    assert draft["immediate_danger"] is False
+    assert "minor" not in draft, "the age question was not answered, so resuming asks it"
+    child.expect(pexpect.EOF)

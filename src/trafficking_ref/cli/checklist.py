@@ -91,14 +91,15 @@ def _offer_draft(observation: dict[str, Any], walk: ck.Walk | None) -> None:
             try:
                 write_text_atomic(path, json.dumps(draft, indent=2) + "\n", private=True)
                 o.line(f"Draft saved to {printable(str(path))} (readable only by you). Resume "
-                       f"with: trafficking-ref checklist --resume {printable(str(path))}")
+                       f"with: trafficking-ref checklist --resume {printable(str(path))}",
+                       whole=True)
                 return
             except (OutputExists, OSError) as exc:
                 o.warn(f"could not save the draft to {printable(str(path))}: "
                        f"{'file exists' if isinstance(exc, OutputExists) else exc}")
     o.line("Your answers were not saved. To resume later, keep this line in a file and run "
            "'trafficking-ref checklist --resume FILE':")
-    o.line(json.dumps(draft, separators=(",", ":")))
+    o.line(json.dumps(draft, separators=(",", ":")), whole=True)
 
 
 def _load_answers(path: Path, what: str = "answers file") -> dict[str, Any]:
@@ -173,7 +174,8 @@ def _save(path: Path, text: str, force: bool) -> None:
         o.fail(f"{printable(str(path))} already exists; choose another name or add --force")
     except OSError as exc:
         o.fail(f"cannot write {printable(str(path))}: {exc.strerror or exc}")
-    o.err().print(f"Summary saved to {printable(str(path))} (readable only by you).")
+    o.err().print(f"Summary saved to {printable(str(path))} (readable only by you).",
+                  soft_wrap=True)
 
 
 def _show_help(indicator: Any) -> None:
@@ -269,10 +271,12 @@ def checklist(
     setting_name = setting.value if setting else given.get("setting")
     person_known = minor is not None or (answers is not None) or "minor" in given
     person = _person(minor if minor is not None else given.get("minor"))
-    observation = {"setting": setting_name, "country": cc,
-                   "minor": {"minor": True, "adult": False}.get(person),
-                   # None until answered, so a draft saved before the answer asks it again.
-                   "immediate_danger": given.get("immediate_danger")}
+    # What a draft records. Danger stays None, and "minor" absent, until answered, so a draft
+    # saved before an answer asks that question again on resume ("minor": null is "not sure").
+    observation: dict[str, Any] = {"setting": setting_name, "country": cc,
+                                   "immediate_danger": given.get("immediate_danger")}
+    if person_known:
+        observation["minor"] = {"minor": True, "adult": False}.get(person)
     walk: ck.Walk | None = None
 
     if answers is None:

@@ -46,12 +46,16 @@ def style(text: str, style_name: str) -> Text:
     return Text(text, style="" if is_plain() else style_name)
 
 
-def line(*parts: str | Text) -> None:
-    """One line of text: wrapped at words on a terminal, left whole when piped (for logs)."""
+def line(*parts: str | Text, whole: bool = False) -> None:
+    """One line of text: wrapped at words on a terminal, left whole when piped (for logs).
+
+    ``whole``: never wrapped, also on a terminal: a path or a line to copy (the terminal may
+    fold it on screen, but copying it gives it back intact).
+    """
     text = Text()
     for part in parts:
         text.append(part if isinstance(part, Text) else Text(part))
-    out().print(text, soft_wrap=is_plain())
+    out().print(text, soft_wrap=whole or is_plain())
 
 
 def indented(indent: int, *parts: str | Text) -> None:

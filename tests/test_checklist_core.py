@@ -227,3 +227,20 @@ def test_short_list_spreads_over_categories():
     assert {"control", "physical"} <= set(chosen)
     assert sum(c.startswith("online") for c in chosen) == 2  # one (a quarter of 4), then top-up
     assert len(ck.select_indicators(kb, "school", length=0)) == 8
+
+
+def test_spreading_never_puts_a_weaker_sign_before_a_stronger_one():
+    kb = _kb_of(*[_ind(f"online-{n}", "online", ["school", "online"]) for n in range(4)],
+                _ind("control", "control", ["school"], "medium"),
+                _ind("physical", "physical", ["school"], "medium"))
+    chosen = [i.id for i in ck.select_indicators(kb, "school", length=4)]
+    assert sorted(chosen) == ["online-0", "online-1", "online-2", "online-3"]
+    chosen = [i.id for i in ck.select_indicators(kb, "school", length=5)]
+    assert set(chosen) == {"online-0", "online-1", "online-2", "online-3", "control"}
+
+
+def test_without_a_setting_the_knowledge_base_order_stands():
+    kb = _kb_of(_ind("general", "control", ["school", "hospitality", "retail"]),
+                _ind("hotel-only", "premises", ["hospitality"]))
+    assert [i.id for i in ck.select_indicators(kb, "any", length=1)] == ["general"]
+    assert [i.id for i in ck.select_indicators(kb, None, length=1)] == ["general"]

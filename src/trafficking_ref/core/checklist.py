@@ -7,6 +7,7 @@ answers are trivial and the terminal shell only has to ask and print.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 
 from trafficking_ref.core import vocab
 from trafficking_ref.core.kb import Indicator, KnowledgeBase
@@ -36,25 +37,36 @@ def select_indicators(
     """The indicators to walk for a setting and person, grouped by category, strongest first.
 
     Indicators named for the setting come before general ones, strongest first and, for the same
-    strength, the more specific to the setting (fewer settings) first, so that a short list or a
-    pocket card shows what is particular to the place; within the chosen set, categories keep a
-    fixed order and each category lists its strongest indicators first.
+    strength, the more particular to the setting (fewer settings) first, so that a short list or
+    a pocket card shows what belongs to the place. Where ``length`` cuts through a strength, the
+    signs taken from that strength are spread over categories. Within the chosen set, categories
+    keep a fixed order and each category lists its strongest indicators first.
     """
     audience = audience_for(person)
     candidates = [
         i for i in kb.indicators.values()
         if i.applies_to(setting, audience) and (type_ is None or type_ in i.types)
     ]
-    ranked = sorted(
-        enumerate(candidates),
-        key=lambda p: (
-            0 if setting not in (None, "any") and setting in p[1].settings else 1,
-            vocab.STRENGTH_ORDER[p[1].strength],
-            99 if "any" in p[1].settings else len(p[1].settings),
-            p[0],
-        ),
-    )
-    chosen = _spread([i for _, i in ranked], length)
+    concrete = setting not in (None, "any")
+
+    def tier(i: Indicator) -> tuple[int, int]:
+        return (0 if concrete and setting in i.settings else 1, vocab.STRENGTH_ORDER[i.strength])
+
+    def specificity(i: Indicator) -> int:
+        if not concrete or setting not in i.settings:
+            return 0
+        return 99 if "any" in i.settings else len(i.settings)
+
+    ranked = [i for _, i in sorted(enumerate(candidates),
+                                   key=lambda p: (*tier(p[1]), specificity(p[1]), p[0]))]
+    chosen: list[Indicator] = []
+    wanted = length if length else len(ranked)
+    for _, group in groupby(ranked, key=tier):  # ranked is ordered by tier first
+        room = wanted - len(chosen)
+        if room <= 0:
+            break
+        same = list(group)
+        chosen += same if len(same) <= room else _spread(same, room)
     category_order = list(vocab.CATEGORIES)
     position = {i.id: n for n, i in enumerate(candidates)}
     return sorted(
@@ -64,11 +76,9 @@ def select_indicators(
     )
 
 
-def _spread(ranked: list[Indicator], length: int | None) -> list[Indicator]:
-    """The first ``length`` of ``ranked``, at most a quarter of them from any one category (then
-    topped up in rank order), so a short list is not six ways of saying one thing."""
-    if not length or length >= len(ranked):
-        return ranked
+def _spread(ranked: list[Indicator], length: int) -> list[Indicator]:
+    """``length`` of ``ranked`` (one strength), at most a quarter of them from any one category,
+    then topped up in rank order, so a short list is not six ways of saying one thing."""
     cap = max(1, -(-length // 4))
     per_category: dict[str, int] = {}
     chosen: list[Indicator] = []

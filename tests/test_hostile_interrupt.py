@@ -354,3 +354,12 @@ def test_stdout_on_a_full_disk_is_one_line_and_exit_1(cache_dir, args):
     assert done.returncode == 1
     assert done.stderr == "trafficking-ref: error: cannot write the output: No space left on " \
         "device\n"
+
+
+def test_an_os_error_about_a_file_names_the_file_not_the_output(entry_point, tmp_path):
+    long_name = tmp_path / ("x" * 300)
+    code, err = entry_point(["--data-dir", str(long_name), "validate"])
+    assert code == 1
+    assert err.startswith("trafficking-ref: error: File name too long: ")
+    assert "cannot write the output" not in err
+    assert len(err.strip().splitlines()) == 1

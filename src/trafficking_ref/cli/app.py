@@ -424,8 +424,8 @@ def build_only(argv: list[str]) -> None:
 def run() -> None:
     """Console-script entry point: Ctrl-C exits 130 with one line, never a traceback.
 
-    An error writing the output itself (stdout on a full disk, a closed pipe) is one line and
-    exit 1: the commands handle every file they open, so what reaches here is the output.
+    An operating-system error that no command handled (writing standard output to a full disk,
+    a path the system refuses) is one line and exit 1.
     """
     try:
         app()
@@ -433,7 +433,7 @@ def run() -> None:
         o.interrupted()
         raise SystemExit(o.EXIT_INTERRUPTED) from None
     except OSError as exc:
-        o.output_failed(exc)
+        o.os_error(exc)
         raise SystemExit(o.EXIT_DATA) from None
     except SystemExit as exc:
         # Typer turns Ctrl-C into a silent exit 130: say why, unless a command already did.

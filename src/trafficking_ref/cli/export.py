@@ -167,11 +167,7 @@ def _emit(data: str | bytes, output: Path | None, force: bool, what: str) -> Non
             sys.stdout.write(data)
             sys.stdout.flush()
         except BrokenPipeError:  # e.g. piped into head: stop quietly, like other tools
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            except (OSError, ValueError):
-                pass
+            o.quiet_stdout()
             raise typer.Exit(1) from None
         return
     payload = data.encode("utf-8") if isinstance(data, str) else data

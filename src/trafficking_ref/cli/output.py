@@ -96,15 +96,24 @@ def interrupted() -> None:
             err().print("trafficking-ref: interrupted")
 
 
-def output_failed(exc: OSError) -> None:
-    """Say once that the output could not be written, and stop the interpreter's last flush of
-    standard output from failing again (with a traceback) at exit."""
+def quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush cannot fail again
+    (with a traceback) after writing to it failed (a full disk, a closed pipe)."""
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def os_error(exc: OSError) -> None:
+    """One line for an operating-system error that reached the top: writing the output when it
+    names no file, else what went wrong with which file."""
+    if exc.filename is None:
+        quiet_stdout()
+        message = f"cannot write the output: {exc.strerror or exc}"
+    else:
+        message = f"{exc.strerror or exc}: {exc.filename}"
     with contextlib.suppress(OSError, ValueError):
-        err().print(Text(f"trafficking-ref: error: cannot write the output: "
-                         f"{printable(exc.strerror or str(exc))}"), soft_wrap=True)
+        err().print(Text(f"trafficking-ref: error: {printable(message)}"), soft_wrap=True)
 
 
 def warn(message: str) -> None:

@@ -466,3 +466,12 @@ def test_show_finds_an_id_typed_in_capitals(run):
     result = run(["show", "HOMELESSNESS", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["id"] == "homelessness"
+
+
+def test_search_does_not_force_a_near_word_beside_known_words(run):
+    """'lyft' is 0.75 like 'left': too far to blend into a query whose other words match."""
+    result = run(["search", "lyft", "driver"], builtin=None)
+    assert result.exit_code == 0
+    assert "Spelling corrected" not in result.stdout
+    assert "Spelling corrected: showing results for 'passport taken'" in run(
+        ["search", "pasport", "taken"], builtin=None).stdout

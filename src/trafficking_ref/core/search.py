@@ -166,10 +166,13 @@ def build_index(
             if e.kind == "referral":
                 parts.append(" ".join(s.replace("-", " ") for s in e.situations))
                 for contact in e.contacts:  # "1-888-373-7888" is found as typed or as digits
-                    digits = re.sub(r"\D", "", contact.value)
                     parts.append(contact.value)
-                    if contact.kind in ("phone", "sms", "tty") and digits != contact.value:
-                        parts.append(digits)
+                    if contact.kind in ("phone", "sms", "tty"):
+                        digits = re.sub(r"\D", "", contact.value)
+                        forms = {digits}
+                        if len(digits) == 11 and digits.startswith("1"):
+                            forms.add(digits[1:])  # without the country code: "8883737888"
+                        parts += [f for f in sorted(forms) if f != contact.value]
             body = " ".join(p for p in parts if p)
             rows.append((
                 rowid, e.id, e.kind, title, getattr(e, "strength", None),
@@ -386,11 +389,15 @@ def _fixes(conn: sqlite3.Connection, tokens: list[str]) -> dict[str, str]:
     ]
     if not unknown:
         return {}
-    fixed = correct(conn, unknown)
+    fixed = correct(conn, unknown, BLEND_CUTOFF)
     return {t: f for t, f in zip(unknown, fixed) if f != t}
 
 
-def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
+TYPO_CUTOFF = 0.75  # when nothing was found: take the closest word
+BLEND_CUTOFF = 0.8  # searched beside other words: only a clear misspelling ("pasport", not "lyft")
+
+
+def correct(conn: sqlite3.Connection, tokens: list[str], cutoff: float = TYPO_CUTOFF) -> list[str]:
     """Replace each unknown word with the closest word of the knowledge base."""
     import difflib
 
@@ -402,7 +409,7 @@ def correct(conn: sqlite3.Connection, tokens: list[str]) -> list[str]:
                 or len(token) > MAX_TYPO_LENGTH):
             fixed.append(token)
             continue
-        close = difflib.get_close_matches(token, known, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(token, known, n=1, cutoff=cutoff)
         fixed.append(close[0] if close else token)
     return fixed
 

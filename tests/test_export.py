@@ -430,3 +430,11 @@ def test_a_directory_as_output_says_so_first(run, tmp_path):
 def test_card_pdf_hint_names_a_card(run):
     result = run(["export", "card", "-s", "school", "--format", "pdf"], env=ENV)
     assert "e.g. -o card.pdf" in result.stderr
+
+
+def test_a_directory_with_a_dot_in_its_name_is_still_a_directory(run, tmp_path):
+    folder = tmp_path / "out.d"
+    folder.mkdir()
+    result = run(["export", "checklist", "-s", "school", "-o", folder], env=ENV)
+    assert result.exit_code == 1
+    assert "is a directory" in result.stderr

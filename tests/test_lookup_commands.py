@@ -475,3 +475,23 @@ def test_search_does_not_force_a_near_word_beside_known_words(run):
     assert "Spelling corrected" not in result.stdout
     assert "Spelling corrected: showing results for 'passport taken'" in run(
         ["search", "pasport", "taken"], builtin=None).stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["referrals"], ["export", "referrals", "-F", "json"],
+    ["export", "card", "-s", "school", "-F", "html"], ["checklist", "--answers", "ANSWERS"],
+])
+def test_a_bad_country_in_the_environment_names_the_variable(run, args, tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("observed: []\n")
+    args = [str(answers) if a == "ANSWERS" else a for a in args]
+    result = run(args, env={"TRAFFICKING_REF_COUNTRY": "usa"})
+    assert result.exit_code == 2
+    assert "$TRAFFICKING_REF_COUNTRY: 'usa' is not a two-letter country code" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["referrals"], ["export", "referrals", "-F", "json"]])
+def test_an_empty_country_option_is_a_usage_error_everywhere(run, args):
+    result = run([*args, "-c", ""])
+    assert result.exit_code == 2
+    assert "is not a two-letter country code" in result.stderr

@@ -258,10 +258,7 @@ def referrals(
     from trafficking_ref.core.routing import filter_referrals
 
     kb = State.store().kb
-    from trafficking_ref.cli.options import default_country
-
-    wanted = country if country is not None else default_country(None)
-    cc = _country(wanted) if wanted is not None else None
+    cc = country_option(country, None)
     items = filter_referrals(kb, cc, region, situation.value if situation else None)
     if json_out:
         o.print_json([entry_to_dict(r, with_origin=True) for r in items])
@@ -277,16 +274,29 @@ def referrals(
     o.out().print(referrals_view(items, o.is_plain(), o.out().width))
 
 
-def _country(value: str) -> str:
+def _country(value: str, source: str = "") -> str:
     from trafficking_ref.core.text import printable
 
     cc = value.strip().upper()
     if cc == "UK":
         cc = "GB"
     if len(cc) != 2 or not cc.isascii() or not cc.isalpha():
-        o.fail(f"'{printable(value)}' is not a two-letter country code (e.g. US, GB, CA, AU, MX)",
-               o.EXIT_USAGE)
+        o.fail(f"{source}'{printable(value)}' is not a two-letter country code (e.g. US, GB, CA, "
+               "AU, MX)", o.EXIT_USAGE)
     return cc
+
+
+def country_option(value: str | None, fallback: str | None) -> str | None:
+    """The country of a --country option: as given (an empty one is an error), else
+    $TRAFFICKING_REF_COUNTRY when it is set and not empty, else ``fallback``."""
+    from trafficking_ref.cli.options import ENV_COUNTRY, default_country
+
+    if value is not None:
+        return _country(value)
+    from_env = default_country(None)
+    if from_env is not None:
+        return _country(from_env, f"${ENV_COUNTRY}: ")
+    return fallback
 
 
 # --- search -----------------------------------------------------------------------------------

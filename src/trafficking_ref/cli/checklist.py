@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
-from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType, default_country
+from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
 
@@ -246,7 +246,7 @@ def checklist(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Walk a short observation checklist for your setting; get what to do and whom to call."""
-    from trafficking_ref.cli.app import State, _country
+    from trafficking_ref.cli.app import State, country_option
     from trafficking_ref.core import checklist as ck
     from trafficking_ref.core.assessment import (
         DISCLAIMER,
@@ -267,7 +267,7 @@ def checklist(
         assert path is not None
         given = _load_answers(path, "answers file" if answers is not None else "draft file")
         _check_ids(kb, given, printable(str(path)))
-    cc = _country(country or given.get("country") or default_country() or "US")
+    cc = country_option(country if country is not None else given.get("country"), "US") or "US"
     setting_name = setting.value if setting else given.get("setting")
     person_known = minor is not None or (answers is not None) or "minor" in given
     person = _person(minor if minor is not None else given.get("minor"))

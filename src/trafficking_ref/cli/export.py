@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from trafficking_ref.cli import output as o
-from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType, default_country
+from trafficking_ref.cli.options import ENV_COUNTRY, Setting, TType
 from trafficking_ref.core import vocab
 from trafficking_ref.core.text import printable
 
@@ -95,10 +95,10 @@ def _today(value: str | None) -> dt.date:
         o.fail(f"{where}: '{raw}' is not a date; write it as YYYY-MM-DD", o.EXIT_USAGE)
 
 
-def _country(value: str) -> str:
-    from trafficking_ref.cli.app import _country as check
+def _country_option(value: str | None, fallback: str | None) -> Any:
+    from trafficking_ref.cli.app import country_option
 
-    return check(value)
+    return country_option(value, fallback)
 
 
 def _kb() -> Any:
@@ -113,6 +113,8 @@ def _format(given: Enum | None, output: Path | None, allowed: type[Enum], defaul
     A suffix that names no format this export can write is refused rather than ignored: a file
     called ``card.md`` that holds HTML would mislead whoever opens it.
     """
+    if output is not None and output.is_dir():
+        o.fail(f"{printable(str(output))} is a directory; give a file name")
     if given is not None:
         return str(given.value)
     if output is not None and output.suffix and str(output) != "-":
@@ -214,7 +216,7 @@ def checklist(
     chosen = _format(fmt, output, ChecklistFormat, "md")
     _check_output(chosen, output, force)
     today = _today(date)
-    cc = _country(country or default_country() or "US")
+    cc = _country_option(country, "US")
     kb = _kb()
 
     from trafficking_ref.render.sheet import build_sheet
@@ -275,7 +277,7 @@ def card(
     chosen = _format(fmt, output, CardFormat, "html")
     _check_output(chosen, output, force, "card")
     today = _today(date)
-    cc = _country(country or default_country() or "US")
+    cc = _country_option(country, "US")
     kb = _kb()
 
     from trafficking_ref.render.sheet import build_card
@@ -369,8 +371,7 @@ def referrals(
 
     chosen = _format(fmt, output, DataFormat, "csv")
     _check_output(chosen, output, force)
-    wanted = country or default_country(None)
-    cc = _country(wanted) if wanted else None
+    cc = _country_option(country, None)
     kb = _kb()
     items = filter_referrals(kb, cc) if cc else list(kb.referrals.values())
     _data("referrals", items, fmt, output, force, date)

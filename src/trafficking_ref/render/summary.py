@@ -63,7 +63,8 @@ def _by_strength(items: tuple[Indicator, ...]) -> list[tuple[str, list[Indicator
 
 def _dont(item: str) -> str:
     """A "don't" item as a sentence: the data usually starts with "Don't" already."""
-    return item if item.lower().startswith(("don't", "do not", "never")) else f"Don't: {item}"
+    starts = item.lower().replace("\u2019", "'")
+    return item if starts.startswith(("don't", "do not", "never")) else f"Don't: {item}"
 
 
 def _contact_md(c: Contact) -> str:
@@ -131,17 +132,6 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
     def t(text: str, style: str = "") -> Text:
         return Text(text, style="" if plain else style)
 
-    def contacts(r: Referral) -> Text:
-        out = Text()
-        for n, c in enumerate(r.contacts):
-            if n:
-                out.append("  ·  ")
-            out.append(t(f"{vocab.CONTACT_KINDS[c.kind]} ", "bold"))
-            out.append(t(c.value, "bold cyan"))
-            if c.note:
-                out.append(f" ({c.note})")
-        return out
-
     def at(indent: int, text: Text) -> Wrapped:
         return Wrapped(text, indent)
 
@@ -150,7 +140,7 @@ def to_renderable(summary: Summary, kb_version: str, plain: bool) -> Any:
     if obs.immediate_danger and summary.emergency:
         body = Text()
         body.append(t(f"CALL {summary.emergency.name.upper()} NOW\n", "bold"))
-        body.append(contacts(summary.emergency))
+        body.append(Text("\n").join(contact_line(c, plain) for c in summary.emergency.contacts))
         parts.append(Panel(body, border_style="" if plain else "bold red",
                            title="Immediate danger"))
     if summary.emergency is None:

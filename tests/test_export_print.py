@@ -123,3 +123,22 @@ def test_html_is_self_contained(run):
         # Black and white: no colours but black, white and greys.
         colours = set(re.findall(r"#[0-9a-fA-F]{3,6}\b", page))
         assert all(len(set(c[1:])) == 1 for c in colours), colours
+
+
+@pytest.mark.slow
+@needs_browser
+@pytest.mark.parametrize("setting", ["school", "hospitality", "healthcare", "retail",
+                                     "transportation", "workplace", "online", "any"])
+def test_card_backs_show_everything_printed(run, tmp_path, setting):
+    """The back is 55 mm high and clips what overflows: the last lines (the don'ts and the
+    footer that traces the card) must still be printed on every card, with the real data."""
+    target = tmp_path / "cards.html"
+    result = run(["export", "card", "-s", setting, "--agency", "Harbor Hotel Security",
+                  "-o", target], env=ENV, builtin=None)
+    assert result.exit_code == 0, result.output
+    pdf = tmp_path / "cards.pdf"
+    print_html(target, pdf, tmp_path / "profile")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, timeout=60).stdout
+    assert text.count("knowledge base version") == 4
+    assert text.count("Don't confront, question or accuse the suspected trafficker.") == 4

@@ -112,6 +112,7 @@ class Guidance:
     settings: tuple[str, ...] = ("any",)
     do: tuple[str, ...] = ()
     dont: tuple[str, ...] = ()
+    card: bool = False
     aliases: tuple[str, ...] = ()
     origin: Origin | None = None
     kind = "guidance"

@@ -227,6 +227,8 @@ class Guidance(Strict):
     settings: list[Setting] = Field(default_factory=lambda: ["any"], min_length=1)  # type: ignore[arg-type]
     do: list[Text] = Field(default_factory=list)
     dont: list[Text] = Field(default_factory=list)
+    card: StrictBool = Field(
+        default=False, description="Print its short do and don't lines on pocket cards.")
     sources: list[Slug] = Field(min_length=1)
     aliases: list[ShortText] = Field(default_factory=list)
 

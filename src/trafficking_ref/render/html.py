@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from trafficking_ref.core.text import printable
-from trafficking_ref.render.sheet import Card, Sheet, SheetContact, SheetReferral, verb
+from trafficking_ref.render.sheet import Card, Sheet, SheetContact, SheetReferral, emergency_line
 
 
 def esc(value: str) -> str:
@@ -104,13 +104,10 @@ def _referral(r: SheetReferral) -> str:
     )
 
 
-def _emergency(line: str, emergency: SheetReferral | None) -> str:
-    """The emergency line, with the numbers as links when there are any."""
-    if emergency is None:
-        return esc(line)
-    numbers = " or ".join(f"{esc(verb(c))} {link(c.value, c.href)}"
-                          for c in emergency.contacts)
-    return f"If anyone is in immediate danger: {numbers} ({esc(emergency.name)})."
+def _emergency(emergency: SheetReferral | None, country: str, short: bool = False) -> str:
+    """The emergency line, escaped, with the numbers as links."""
+    return emergency_line(emergency, country, short,
+                          number=lambda c: link(c.value, c.href), text=esc)
 
 
 def checklist_html(sheet: Sheet) -> str:
@@ -131,7 +128,7 @@ def checklist_html(sheet: Sheet) -> str:
              '<div class="field wide">Place</div></div>\n')
     b.append(f'<p class="nonames">{esc(sheet.no_names)}</p>\n</header>\n')
     b.append(f"<p>{esc(sheet.instructions)}</p>\n")
-    b.append(f'<p class="emergency">{_emergency(sheet.emergency_line, sheet.emergency)}</p>\n')
+    b.append(f'<p class="emergency">{_emergency(sheet.emergency, sheet.country)}</p>\n')
     b.append(f'<p class="legend">Strength: {esc(sheet.legend)}</p>\n')
     for group in sheet.groups:
         b.append(f'<section class="group">\n<h2>{esc(group.label)}</h2>\n<ul class="items">\n')
@@ -150,7 +147,7 @@ def checklist_html(sheet: Sheet) -> str:
     b.append('<section class="notes guidance">\n<h2>Notes (no names)</h2>\n'
              + "<div></div>" * 4 + "\n</section>\n")
     b.append(f"<section>\n<h2>Whom to contact ({esc(sheet.country)})</h2>\n")
-    b.append(f'<p class="emergency">{_emergency(sheet.emergency_line, sheet.emergency)}</p>\n')
+    b.append(f'<p class="emergency">{_emergency(sheet.emergency, sheet.country)}</p>\n')
     if not sheet.referrals:
         b.append(f"<p>No other contacts for {esc(sheet.country)} in the knowledge base.</p>\n")
     b += [_referral(r) for r in sheet.referrals]
@@ -245,7 +242,8 @@ def _card_front(card: Card) -> str:
 
 def _card_back(card: Card) -> str:
     parts = ['<div class="side back">']
-    parts.append(f'<div class="urgent">{_emergency(card.emergency_line, card.emergency)}</div>')
+    urgent = _emergency(card.emergency, card.country, short=True)
+    parts.append(f'<div class="urgent">{urgent}</div>')
     if card.contacts:
         parts.append("<h2>Whom to call</h2>")
         for r in card.contacts:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trafficking_ref.core import vocab
@@ -20,6 +21,7 @@ APPROACH_TOPICS = ("safety", "approach", "talking-adult", "talking-minor")
 CARD_ITEMS = 6
 CARD_DO = 3
 CARD_DONT = 2
+CARD_LINE = 80  # characters: a longer do/don't item does not fit the back of a card
 CARD_CONTACTS = 3
 
 DO_MARK = "✓"
@@ -173,7 +175,7 @@ class Card:
 
     @property
     def emergency_line(self) -> str:
-        return emergency_line(self.emergency, self.country)
+        return emergency_line(self.emergency, self.country, short=True)
 
 
 def footer_text(date: str, kb_version: str) -> str:
@@ -185,12 +187,23 @@ def verb(contact: SheetContact) -> str:
     return contact.label if contact.kind == "tty" else contact.label.lower()
 
 
-def emergency_line(emergency: SheetReferral | None, country: str) -> str:
+def emergency_line(
+    emergency: SheetReferral | None, country: str, short: bool = False,
+    number: Callable[[SheetContact], str] | None = None, text: Callable[[str], str] = str,
+) -> str:
+    """The emergency sentence; ``short`` for a pocket card (the number, not the service name).
+
+    ``text`` is applied to every piece of data and ``number`` makes each number (HTML escapes
+    both and turns numbers into links).
+    """
     if emergency is None:
-        return (f"If anyone is in immediate danger, call your local emergency number (none is "
-                f"listed for {country} in the knowledge base).")
-    numbers = " or ".join(f"{verb(c)} {c.value}" for c in emergency.contacts)
-    return f"If anyone is in immediate danger: {numbers} ({emergency.name})."
+        return text(f"If anyone is in immediate danger, call your local emergency number (none "
+                    f"is listed for {country} in the knowledge base).")
+    shown = number or (lambda c: text(c.value))
+    numbers = " or ".join(f"{text(verb(c))} {shown(c)}" for c in emergency.contacts)
+    if short:
+        return f"Anyone in immediate danger: {numbers}."
+    return f"If anyone is in immediate danger: {numbers} ({text(emergency.name)})."
 
 
 def paper_for(country: str, paper: str | None) -> str:
@@ -301,11 +314,10 @@ def build_sheet(
 
 
 def _for_card(referral: SheetReferral) -> SheetReferral:
-    """The referral with only what fits on a card: calls and texts, short notes."""
+    """The referral with only what fits on a card: calls and texts, without their notes."""
     phones = [c for c in referral.contacts if c.kind in ("phone", "sms", "tty")]
     contacts = [
-        SheetContact(c.kind, c.label, c.value, c.note if c.note and len(c.note) <= 24 else None,
-                     c.href)
+        SheetContact(c.kind, c.label, c.value, None, c.href)
         for c in (phones or list(referral.contacts))[:2]
     ]
     return SheetReferral(referral.name, referral.description, tuple(contacts), referral.hours,
@@ -342,9 +354,12 @@ def build_card(
                      for r in (phoneable or others)[:CARD_CONTACTS])
     do: list[str] = []
     dont: list[str] = []
-    for g in approach_guidance(kb, setting, person):
-        do += [d for d in g.do if d not in do]
-        dont += [d for d in g.dont if d not in dont]
+    approach = approach_guidance(kb, setting, person)
+    # The entries maintainers marked for cards (else all approach guidance); short items only,
+    # since the back is 55 mm high and already carries the emergency number.
+    for g in [g for g in approach if g.card] or approach:
+        do += [d for d in g.do if d not in do and len(d) <= CARD_LINE]
+        dont += [d for d in g.dont if d not in dont and len(d) <= CARD_LINE]
     return Card(
         title=title or DEFAULT_CARD_TITLE, agency=agency or None, setting=setting,
         setting_label=vocab.SETTINGS[setting], country=country,

@@ -122,28 +122,26 @@ def validate(
     except KnowledgeError as exc:
         kb, problems = None, exc.problems
     if kb is not None:
-        cutoff = dt.date.today() - dt.timedelta(days=stale_after)
-        for r in kb.referrals.values():
-            if dt.date.fromisoformat(r.verified_on) < cutoff:
-                origin = r.origin
-                problems.append(Problem(
-                    origin.file if origin else "?", origin.line if origin else 1, 1,
-                    f"referral '{r.id}'",
-                    f"verified on {r.verified_on}, more than {stale_after} days ago — check "
-                    "the contacts again and update verified_on", "stale", "warning",
-                ))
         from trafficking_ref.core.routing import countries_without_emergency
 
-        for country, r in countries_without_emergency(kb):
+        def warning(r: Any, message: str, code: str) -> Problem:
             origin = r.origin
-            problems.append(Problem(
-                origin.file if origin else "?", origin.line if origin else 1, 1,
-                f"referral '{r.id}'",
-                f"no referral for {country} has the situation 'immediate-danger', so the "
-                f"checklist cannot name an emergency number there — add one (e.g. the police "
-                "emergency number) with situations: [immediate-danger]", "no-emergency",
-                "warning",
-            ))
+            return Problem(origin.file if origin else "?", origin.line if origin else 1, 1,
+                           f"referral '{r.id}'", message, code, "warning")
+
+        cutoff = dt.date.today() - dt.timedelta(days=stale_after)
+        problems += [
+            warning(r, f"verified on {r.verified_on}, more than {stale_after} days ago — check "
+                       "the contacts again and update verified_on", "stale")
+            for r in kb.referrals.values() if dt.date.fromisoformat(r.verified_on) < cutoff
+        ]
+        problems += [
+            warning(r, f"no referral for {country} has the situation 'immediate-danger', so "
+                       "the checklist cannot name an emergency number there — add one (e.g. "
+                       "the police emergency number) with situations: [immediate-danger]",
+                    "no-emergency")
+            for country, r in countries_without_emergency(kb)
+        ]
     errors = _count_errors(problems)
     warnings = len(problems) - errors
     failed = errors > 0 or (strict and warnings > 0)

@@ -135,11 +135,8 @@ def _check_output(fmt: str, output: Path | None, force: bool, name: str = "check
             o.fail(f"{fmt.upper()} is a binary format: give a file to write with -o FILE",
                    o.EXIT_USAGE, f"e.g. -o {name}.{fmt}")
         return
-    shown = printable(str(output))
-    if output.is_dir():
-        o.fail(f"{shown} is a directory; give a file name")
-    if output.exists() and not force:
-        o.fail(f"{shown} already exists; add --force to overwrite it")
+    if output.exists() and not force:  # a directory was refused by _format already
+        o.fail(f"{printable(str(output))} already exists; add --force to overwrite it")
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
         o.fail(f"the directory '{printable(str(parent))}' does not exist; create it first or "
@@ -304,11 +301,10 @@ def card(
     _emit(_render(make, chosen), output, force, f"the {setting.value} pocket cards")
 
 
-def _data(kind: str, entries: list[Any], fmt: DataFormat | None, output: Path | None,
+def _data(kind: str, entries: list[Any], chosen: str, output: Path | None,
           force: bool, date: str | None) -> None:
     from trafficking_ref.render.data_export import export_data
 
-    chosen = _format(fmt, output, DataFormat, "csv")
     today = _today(date)
     kb_version = _kb().version
     text = _render(lambda: export_data(kind, chosen, entries, kb_version, today.isoformat()),
@@ -340,7 +336,7 @@ def indicators(
         if i.applies_to(setting.value if setting else None, audience.value if audience else None)
         and (type_ is None or type_.value in i.types)
     ]
-    _data("indicators", items, fmt, output, force, date)
+    _data("indicators", items, chosen, output, force, date)
 
 
 @export_app.command("risk-factors")
@@ -353,7 +349,7 @@ def risk_factors(
     """The risk factors (vulnerabilities, not signs of trafficking) as CSV, JSON or Markdown."""
     chosen = _format(fmt, output, DataFormat, "csv")
     _check_output(chosen, output, force)
-    _data("risk-factors", list(_kb().risk_factors.values()), fmt, output, force, date)
+    _data("risk-factors", list(_kb().risk_factors.values()), chosen, output, force, date)
 
 
 @export_app.command()
@@ -374,4 +370,4 @@ def referrals(
     cc = _country_option(country, None)
     kb = _kb()
     items = filter_referrals(kb, cc) if cc else list(kb.referrals.values())
-    _data("referrals", items, fmt, output, force, date)
+    _data("referrals", items, chosen, output, force, date)

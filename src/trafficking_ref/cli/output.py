@@ -46,16 +46,20 @@ def style(text: str, style_name: str) -> Text:
     return Text(text, style="" if is_plain() else style_name)
 
 
+def _joined(parts: tuple[str | Text, ...]) -> Text:
+    text = Text()
+    for part in parts:
+        text.append(part if isinstance(part, Text) else Text(part))
+    return text
+
+
 def line(*parts: str | Text, whole: bool = False) -> None:
     """One line of text: wrapped at words on a terminal, left whole when piped (for logs).
 
     ``whole``: never wrapped, also on a terminal: a path or a line to copy (the terminal may
     fold it on screen, but copying it gives it back intact).
     """
-    text = Text()
-    for part in parts:
-        text.append(part if isinstance(part, Text) else Text(part))
-    out().print(text, soft_wrap=whole or is_plain())
+    out().print(_joined(parts), soft_wrap=whole or is_plain())
 
 
 def indented(indent: int, *parts: str | Text) -> None:
@@ -65,10 +69,7 @@ def indented(indent: int, *parts: str | Text) -> None:
         return
     from trafficking_ref.render.blocks import Wrapped
 
-    text = Text()
-    for part in parts:
-        text.append(part if isinstance(part, Text) else Text(part))
-    out().print(Wrapped(text, indent))
+    out().print(Wrapped(_joined(parts), indent))
 
 
 def print_json(data: Any) -> None:
